@@ -1,0 +1,1 @@
+"""Landing-folder exports in, typed raw tables out: the source contract and its loader."""
