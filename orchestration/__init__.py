@@ -1,0 +1,1 @@
+"""Dagster definitions of the SPM pipeline: ingestion, dbt models, publish."""

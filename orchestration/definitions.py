@@ -1,0 +1,18 @@
+"""The code location: `dagster asset materialize -m orchestration.definitions --select '*'`."""
+
+
+import dagster as dg
+
+from orchestration import dbt_assets, ingestion_assets, publish
+from orchestration.resources import settings_from_env
+
+defs = dg.Definitions.merge(
+    ingestion_assets.defs,
+    dbt_assets.defs,
+    publish.defs,
+    dg.Definitions(
+        resources={"settings": settings_from_env()},
+        # Steps are short and DuckDB allows one writer: run them in one process.
+        executor=dg.in_process_executor,
+    ),
+)

@@ -1,0 +1,34 @@
+"""Print where the BI database is and the row count of each published table."""
+
+
+import sys
+
+import duckdb
+
+from orchestration.publish import MARTS_SCHEMA
+from orchestration.resources import env_value, resolve_path
+
+
+def main() -> int:
+    path = resolve_path(env_value("SPM_BI_DATABASE"))
+    if not path.exists():
+        print(f"No BI database at {path}: nothing has been published yet.", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select table_name from duckdb_tables() where schema_name = ? order by 1",
+            [MARTS_SCHEMA],
+        ).fetchall()
+        counts = [
+            (t, con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0])
+            for (t,) in rows
+        ]
+    print(f"BI database: {path}")
+    width = max((len(t) for t, _ in counts), default=0) + len(MARTS_SCHEMA) + 1
+    for table, count in counts:
+        print(f"  {MARTS_SCHEMA}.{table:<{width - len(MARTS_SCHEMA) - 1}}  {count:>10,} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

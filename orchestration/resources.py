@@ -1,0 +1,79 @@
+"""Resources, built in one place from environment variables.
+
+Relative paths are relative to the repository root, so the orchestrator, dbt's profile and the
+Makefile agree on where things are whatever the working directory.
+"""
+
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+DEFAULTS = {
+    "SPM_LANDING_DIR": "data/landing",
+    "SPM_WAREHOUSE": "data/warehouse/spm.duckdb",
+    "SPM_BI_DATABASE": "data/bi/spm.duckdb",
+    "SPM_AS_OF_DATE": "",
+}
+
+
+def resolve_path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+class SpmSettings(dg.ConfigurableResource):
+    """Where the pipeline reads and writes, and the date the marts describe."""
+
+    landing_dir: str = DEFAULTS["SPM_LANDING_DIR"]
+    warehouse: str = DEFAULTS["SPM_WAREHOUSE"]
+    bi_database: str = DEFAULTS["SPM_BI_DATABASE"]
+    as_of_date: str = DEFAULTS["SPM_AS_OF_DATE"]
+
+    @property
+    def landing_path(self) -> Path:
+        return resolve_path(self.landing_dir)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return resolve_path(self.warehouse)
+
+    @property
+    def bi_database_path(self) -> Path:
+        return resolve_path(self.bi_database)
+
+    def as_of(self) -> date:
+        """``SPM_AS_OF_DATE`` when set, else the run's date in UTC."""
+        if self.as_of_date:
+            return date.fromisoformat(self.as_of_date)
+        return datetime.now(UTC).date()
+
+    def connect_warehouse(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        path = self.warehouse_path
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(path), read_only=read_only)
+
+
+def env_value(name: str) -> str:
+    """The variable's value, or its documented default (for code outside a Dagster run)."""
+    return os.environ.get(name) or DEFAULTS[name]
+
+
+def _env_or_default(name: str) -> str | dg.EnvVar:
+    """An ``EnvVar`` (shown as such in the UI) when set, else the documented default."""
+    return dg.EnvVar(name) if os.environ.get(name) else DEFAULTS[name]
+
+
+def settings_from_env() -> SpmSettings:
+    return SpmSettings(
+        landing_dir=_env_or_default("SPM_LANDING_DIR"),
+        warehouse=_env_or_default("SPM_WAREHOUSE"),
+        bi_database=_env_or_default("SPM_BI_DATABASE"),
+        as_of_date=_env_or_default("SPM_AS_OF_DATE"),
+    )
