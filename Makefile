@@ -16,6 +16,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 # This machine sets PYTHONDONTWRITEBYTECODE; bytecode is compiled at install time instead.
 
+UV_VERSION := 0.13.9
 SCALE ?= 1
 SEED ?= 42
 
@@ -28,7 +29,7 @@ help:
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode --no-deps -e .
 	touch $(STAMP)
@@ -52,10 +53,13 @@ run: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml
 dev: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
+# sqlfluff's dbt templater compiles the project; it gets a scratch warehouse of its own.
 lint: install manifest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd dbt_project && ../$(BIN)/sqlfluff lint models tests --processes 2
+	mkdir -p data/lint
+	cd dbt_project && SPM_WAREHOUSE=$(CURDIR)/data/lint/lint.duckdb \
+		../$(BIN)/sqlfluff lint models tests --processes 2
 
 test: lint
 	$(BIN)/pytest -q

@@ -272,7 +272,9 @@ def load_object(
             missing = [name for name in obj.columns if name not in header]
             if missing:
                 raise IngestionError(
-                    rel, f"required columns missing: {', '.join(missing)}", line=1,
+                    rel,
+                    f"required columns missing: {', '.join(missing)}",
+                    line=1,
                     column=missing[0],
                 )
             ensure_raw_table(con, obj, header)

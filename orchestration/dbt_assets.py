@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
-
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -34,7 +33,6 @@ def dbt_vars(settings: SpmSettings) -> dict[str, str]:
         "as_of_date": settings.as_of().isoformat(),
         "warehouse_path": str(settings.warehouse_path),
     }
-
 
 
 @dbt_assets(

@@ -1,6 +1,5 @@
 """The dbt project as dagster-dbt sees it, and how its manifest gets made."""
 
-
 import sys
 from pathlib import Path
 
@@ -28,6 +27,8 @@ def prepare_manifest() -> None:
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--target-path",
+            str(dbt_project.target_path),
+            "--log-path",
             str(dbt_project.target_path),
         ]
     )

@@ -1,6 +1,5 @@
 """The code location: `dagster asset materialize -m orchestration.definitions --select '*'`."""
 
-
 import dagster as dg
 
 from orchestration import dbt_assets, ingestion_assets, publish

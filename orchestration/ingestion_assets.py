@@ -1,6 +1,5 @@
 """One asset per landing object: its CSV files loaded into ``raw.<source>__<object>``."""
 
-
 import dagster as dg
 
 from ingestion.contract import OBJECTS, SourceObject, snake_case

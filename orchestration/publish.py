@@ -5,7 +5,6 @@ written beside it, so a reader sees the previous marts or the new ones, never a 
 reader holding the old file open keeps its snapshot and never blocks the pipeline.
 """
 
-
 import os
 import uuid
 from pathlib import Path
@@ -43,7 +42,9 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, in
         [MARTS_SCHEMA],
     ).fetchall()
     if not tables:
-        raise RuntimeError(f"{warehouse} has no tables in schema {MARTS_SCHEMA}: nothing to publish")
+        raise RuntimeError(
+            f"{warehouse} has no tables in schema {MARTS_SCHEMA}: nothing to publish"
+        )
     con.execute(f"create schema {MARTS_SCHEMA}")
     counts = {}
     for table, comment in tables:

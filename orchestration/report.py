@@ -1,6 +1,5 @@
 """Print where the BI database is and the row count of each published table."""
 
-
 import sys
 
 import duckdb

@@ -4,7 +4,6 @@ Relative paths are relative to the repository root, so the orchestrator, dbt's p
 Makefile agree on where things are whatever the working directory.
 """
 
-
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path

@@ -40,11 +40,20 @@ meetings as (
 ),
 
 rep_months as (
-    select rep_id, month_start from created
+    select
+        rep_id,
+        month_start
+    from created
     union
-    select rep_id, month_start from closed
+    select
+        rep_id,
+        month_start
+    from closed
     union
-    select rep_id, month_start from meetings
+    select
+        rep_id,
+        month_start
+    from meetings
 ),
 
 counted as (

@@ -1,0 +1,64 @@
+"""Shared helpers: a pipeline environment in a temp folder and the real CLI run against it."""
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DAGSTER = str(Path(sys.executable).parent / "dagster")
+
+
+def pipeline_env(root: Path, as_of: str) -> dict[str, str]:
+    """Every path the pipeline writes to, inside ``root``; telemetry off."""
+    home = root / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SPM_", "DAGSTER_", "DBT_"))
+    }
+    env.update(
+        SPM_LANDING_DIR=str(root / "landing"),
+        SPM_WAREHOUSE=str(root / "warehouse" / "spm.duckdb"),
+        SPM_BI_DATABASE=str(root / "bi" / "spm.duckdb"),
+        SPM_AS_OF_DATE=as_of,
+        DAGSTER_HOME=str(home),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        GX_ANALYTICS_ENABLED="false",
+    )
+    return env
+
+
+def materialize(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The README's command: every asset, checks and publish, as a user runs it."""
+    return subprocess.run(
+        [DAGSTER, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def query(database: str | Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def run_pipeline() -> Callable[[dict[str, str]], subprocess.CompletedProcess]:
+    def _run(env: dict[str, str]) -> subprocess.CompletedProcess:
+        result = materialize(env)
+        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+        return result
+
+    return _run

@@ -1,0 +1,210 @@
+"""Ingestion: DuckDB's CSV reader, the contract's types, provenance, rejects and idempotency."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.contract import OBJECTS_BY_FOLDER
+from ingestion.loader import IngestionError, load_object
+
+OPPORTUNITY = OBJECTS_BY_FOLDER["salesforce/Opportunity"]
+WORKERS = OBJECTS_BY_FOLDER["hris/workers"]
+HEADER = (
+    "Id,AccountId,OwnerId,Name,StageName,Amount,Probability,CloseDate,Type,LeadSource,"
+    "IsClosed,IsWon,ForecastCategoryName,CreatedDate,IsDeleted,SystemModstamp"
+)
+
+
+def opp_row(opp_id: str, name: str = "Deal", amount: str = "100.50", closed: str = "false") -> str:
+    return (
+        f"{opp_id},001A,005A,{name},Prospecting,{amount},10,2025-03-31,New,Web,{closed},false,"
+        "Pipeline,2025-01-31T23:59:59.000Z,false,2025-02-01T00:00:00.000Z"
+    )
+
+
+def write(landing: Path, rel: str, text: str, newline: str = "\n") -> Path:
+    path = landing / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.replace("\n", newline).encode())
+    return path
+
+
+@pytest.fixture
+def con(tmp_path):
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as connection:
+        yield connection
+
+
+@pytest.fixture
+def landing(tmp_path):
+    return tmp_path / "landing"
+
+
+def test_quoted_commas_quotes_and_newlines_keep_their_line_numbers(con, landing):
+    tricky = '"Acme, ""big""\ndeal\n\nphase 2"'
+    write(
+        landing,
+        "salesforce/Opportunity/a.csv",
+        f"{HEADER}\n{opp_row('O1')}\n{opp_row('O2', tricky)}\n{opp_row('O3')}\n",
+    )
+    load_object(con, landing, OPPORTUNITY)
+    rows = con.execute(
+        'select "Id", "Name", _source_line, _source_file from raw.salesforce__opportunity '
+        "order by _source_line"
+    ).fetchall()
+    assert rows == [
+        ("O1", "Deal", 2, "salesforce/Opportunity/a.csv"),
+        ("O2", 'Acme, "big"\ndeal\n\nphase 2', 3, "salesforce/Opportunity/a.csv"),
+        ("O3", "Deal", 7, "salesforce/Opportunity/a.csv"),
+    ]
+
+
+def test_values_get_the_contract_types(con, landing):
+    write(
+        landing,
+        "salesforce/Opportunity/a.csv",
+        f"{HEADER}\n{opp_row('O1', closed='TRUE')}\n{opp_row('O2', amount='', closed='False')}\n",
+    )
+    load_object(con, landing, OPPORTUNITY)
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'salesforce__opportunity'"
+        ).fetchall()
+    )
+    assert types["Amount"] == "DECIMAL(18,2)"
+    assert types["IsClosed"] == "BOOLEAN"
+    assert types["CreatedDate"] == "TIMESTAMP"
+    assert types["CloseDate"] == "DATE"
+    rows = con.execute(
+        'select "Amount", "IsClosed", "CreatedDate"::varchar, "CloseDate"::varchar '
+        'from raw.salesforce__opportunity order by "Id"'
+    ).fetchall()
+    assert rows == [
+        (Decimal("100.50"), True, "2025-01-31 23:59:59", "2025-03-31"),
+        (None, False, "2025-01-31 23:59:59", "2025-03-31"),
+    ]
+
+
+def test_bom_crlf_and_unknown_columns_are_tolerated_and_kept(con, landing):
+    write(
+        landing,
+        "salesforce/Opportunity/a.csv",
+        f"\ufeff{HEADER},CurrencyIsoCode\n{opp_row('O1')},EUR\n",
+        newline="\r\n",
+    )
+    write(landing, "salesforce/Opportunity/b.csv", f"{HEADER},Region\n{opp_row('O2')},EMEA\n")
+    load_object(con, landing, OPPORTUNITY)
+    rows = con.execute(
+        'select "Id", "CurrencyIsoCode", "Region", "SystemModstamp"::varchar '
+        'from raw.salesforce__opportunity order by "Id"'
+    ).fetchall()
+    assert rows == [("O1", "EUR", None, "2025-02-01 00:00:00"), ("O2", None, "EMEA", rows[1][3])]
+
+
+def test_header_only_file_loads_nothing(con, landing):
+    write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n")
+    result = load_object(con, landing, OPPORTUNITY)
+    assert result.files_loaded == ["salesforce/Opportunity/a.csv"]
+    assert result.table_rows == 0
+
+
+def test_unparseable_value_rejects_its_row_with_file_line_column(con, landing):
+    write(
+        landing,
+        "salesforce/Opportunity/a.csv",
+        f"{HEADER}\n{opp_row('O1')}\n{opp_row('O2', amount='12;5')}\n{opp_row('O3')}\n",
+    )
+    result = load_object(con, landing, OPPORTUNITY)
+    assert (result.rows_loaded, result.rows_rejected) == (2, 1)
+    rejected = con.execute(
+        "select source, object_folder, source_file, line_number, column_name, raw_value, reason, "
+        "raw_record from audit.rejected_rows"
+    ).fetchall()
+    assert len(rejected) == 1
+    source, folder, file, line, column, value, reason, record = rejected[0]
+    assert (source, folder, file, line, column, value) == (
+        "salesforce",
+        "salesforce/Opportunity",
+        "salesforce/Opportunity/a.csv",
+        3,
+        "Amount",
+        "12;5",
+    )
+    assert "DECIMAL" in reason
+    assert json.loads(record)["Id"] == "O2"
+
+
+def test_missing_required_column_fails_the_file_and_loads_nothing(con, landing):
+    write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{opp_row('O1')}\n")
+    write(
+        landing,
+        "salesforce/Opportunity/b.csv",
+        HEADER.replace(",Amount", "") + "\n" + opp_row("O2").replace(",100.50", "") + "\n",
+    )
+    with pytest.raises(IngestionError) as error:
+        load_object(con, landing, OPPORTUNITY)
+    message = str(error.value)
+    assert "salesforce/Opportunity/b.csv" in message
+    assert "line 1" in message
+    assert "column Amount" in message
+    # The object's load is one transaction: not even the good file is half-applied.
+    tables = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw'"
+    ).fetchall()
+    assert tables == []
+
+
+def test_unterminated_quote_names_the_file(con, landing):
+    write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{opp_row('O1', chr(34) + 'open')}\n")
+    with pytest.raises(IngestionError, match=r"salesforce/Opportunity/a\.csv"):
+        load_object(con, landing, OPPORTUNITY)
+
+
+def test_reload_skips_unchanged_replaces_changed_and_drops_removed_files(con, landing):
+    a = write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{opp_row('O1')}\n")
+    b = write(landing, "salesforce/Opportunity/b.csv", f"{HEADER}\n{opp_row('O2')}\n")
+    first = load_object(con, landing, OPPORTUNITY)
+    assert first.files_loaded == ["salesforce/Opportunity/a.csv", "salesforce/Opportunity/b.csv"]
+
+    again = load_object(con, landing, OPPORTUNITY)
+    assert again.files_loaded == []
+    assert again.files_skipped == first.files_loaded
+    assert again.table_rows == 2
+
+    a.write_text(f"{HEADER}\n{opp_row('O1', amount='7')}\n{opp_row('O3')}\n")
+    b.unlink()
+    changed = load_object(con, landing, OPPORTUNITY)
+    assert changed.files_loaded == ["salesforce/Opportunity/a.csv"]
+    assert changed.files_removed == ["salesforce/Opportunity/b.csv"]
+    rows = con.execute(
+        'select "Id", "Amount"::varchar from raw.salesforce__opportunity order by "Id"'
+    ).fetchall()
+    assert rows == [("O1", "7.00"), ("O3", "100.50")]
+
+
+def test_landing_files_are_never_modified(con, landing):
+    path = write(
+        landing, "hris/workers/w.csv", ",".join(WORKERS.columns) + "\nE1" + "," * 11 + "\n"
+    )
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    load_object(con, landing, WORKERS)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_missing_object_folder_gives_an_empty_typed_table(con, landing):
+    landing.mkdir()
+    result = load_object(con, landing, WORKERS)
+    assert result.table_rows == 0
+    columns = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_name = 'hris__workers' order by ordinal_position"
+        ).fetchall()
+    ]
+    assert columns[: len(WORKERS.columns)] == list(WORKERS.columns)
+    assert "_source_line" in columns
