@@ -18,6 +18,7 @@ def prepare_manifest() -> None:
     """Parse the dbt project into ``target/manifest.json`` (no network: no `dbt deps`)."""
     from dbt.cli.main import dbtRunner
 
+    target = DBT_PROJECT_DIR / dbt_project.target_path
     result = dbtRunner().invoke(
         [
             "parse",
@@ -27,9 +28,9 @@ def prepare_manifest() -> None:
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--target-path",
-            str(dbt_project.target_path),
+            str(target),
             "--log-path",
-            str(dbt_project.target_path),
+            str(target),
         ]
     )
     if not result.success:

@@ -1,0 +1,51 @@
+"""The code location loads, and its graph is one piece: ingestion -> dbt -> publish."""
+
+import dagster as dg
+import pytest
+
+from ingestion.contract import OBJECTS
+from orchestration.definitions import defs
+from orchestration.ingestion_assets import raw_asset_key
+from orchestration.publish import MART_KEYS
+from orchestration.resources import SpmSettings, resolve_path, settings_from_env
+
+
+@pytest.fixture(scope="module")
+def asset_graph():
+    dg.Definitions.validate_loadable(defs)
+    return defs.resolve_asset_graph()
+
+
+def test_every_landing_object_has_an_ingestion_asset(asset_graph):
+    keys = asset_graph.get_all_asset_keys()
+    for obj in OBJECTS:
+        assert raw_asset_key(obj.source, obj.name) in keys, obj.folder
+
+
+def test_dbt_sources_are_the_ingestion_assets(asset_graph):
+    parents = asset_graph.get(dg.AssetKey(["staging", "stg_salesforce__opportunities"])).parent_keys
+    assert parents == {dg.AssetKey(["raw", "salesforce", "opportunity"])}
+
+
+def test_publish_waits_for_every_mart(asset_graph):
+    names = {key.path[-1] for key in MART_KEYS}
+    assert {"dim_reps", "fct_opportunities", "mart_pipeline_monthly"} <= names
+    assert asset_graph.get(dg.AssetKey("publish")).parent_keys == set(MART_KEYS)
+
+
+def test_dbt_tests_are_asset_checks(asset_graph):
+    checks = {key.name for key in asset_graph.asset_check_keys}
+    assert any(name.startswith("unique_fct_opportunities_opportunity_id") for name in checks)
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPM_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("SPM_AS_OF_DATE", "2025-06-30")
+    monkeypatch.delenv("SPM_BI_DATABASE", raising=False)
+    settings = settings_from_env()
+    assert isinstance(settings.landing_dir, dg.EnvVar)
+    assert settings.bi_database == "data/bi/spm.duckdb"
+    resolved = SpmSettings(landing_dir=str(tmp_path), as_of_date="2025-06-30")
+    assert resolved.landing_path == tmp_path
+    assert resolved.as_of().isoformat() == "2025-06-30"
+    assert resolve_path("data/x").is_absolute()
