@@ -1,0 +1,98 @@
+"""``python -m ingestion.demo``: write deterministic demo exports into the landing folder."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from ingestion.demo.generator import existing_csvs, generate
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from exc
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.demo",
+        description="Generate deterministic demo exports (Salesforce, HRIS, survey, sales ops).",
+    )
+    parser.add_argument(
+        "--scale",
+        type=_positive,
+        default=1.0,
+        help="volume multiplier; 1 is about 50 reps over two years (default 1)",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(os.environ.get("SPM_LANDING_DIR") or "data/landing"),
+        help="landing folder (default $SPM_LANDING_DIR or data/landing)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        default=_date(os.environ.get("SPM_AS_OF_DATE") or _today()),
+        help="date the data leads up to (default $SPM_AS_OF_DATE or today, UTC)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the folder already holds CSV files"
+    )
+    mode.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the files this generator writes (others are left alone)",
+    )
+    return parser.parse_args(argv)
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    out: Path = args.out
+    existing = existing_csvs(out)
+    if existing and args.if_empty:
+        print(f"{out} already holds {len(existing)} CSV file(s): leaving it as it is (--if-empty)")
+        return 0
+    if existing and not args.overwrite:
+        print(
+            f"error: {out} already holds {len(existing)} CSV file(s), e.g. {existing[0]}; "
+            "pass --overwrite to replace the generated ones or --if-empty to skip",
+            file=sys.stderr,
+        )
+        return 2
+    started = time.perf_counter()
+    counts = generate(
+        out, scale=args.scale, seed=args.seed, as_of=args.as_of, overwrite=args.overwrite
+    )
+    elapsed = time.perf_counter() - started
+    print(f"demo data in {out} (seed {args.seed}, scale {args.scale:g}, as of {args.as_of})")
+    width = max(len(folder) for folder in counts)
+    for folder, rows in counts.items():
+        print(f"  {folder:<{width}}  {rows:>10,}")
+    print(f"  {'total':<{width}}  {sum(counts.values()):>10,}  rows in {elapsed:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

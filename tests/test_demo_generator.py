@@ -1,0 +1,667 @@
+"""The demo generator honours the source contract and produces data for every downstream rule.
+
+One small dataset (scale 0.2) is generated per module and read back with the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from ingestion.contract import BOOL, DATE, DOUBLE, INT, MONEY, OBJECTS, TS
+from ingestion.demo import generate
+from ingestion.demo.__main__ import main
+from ingestion.demo.ids import KEY_PREFIX, checksum_suffix
+
+AS_OF = date(2026, 11, 25)
+SCALE = 0.2
+Row = dict[str, str]
+
+SF_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SF_ID = re.compile(r"^[0-9A-Za-z]{18}$")
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+MONEY_VALUE = re.compile(r"^-?\d+(\.\d{1,2})?$")
+FILE_NAME = re.compile(r"^[A-Za-z_]+_(\d{8}T\d{6}Z)_[A-Za-z0-9-]+\.csv$")
+FIRST_DAY_OF_QUARTER = {(1, 1), (4, 1), (7, 1), (10, 1)}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def read_csv(path: Path) -> tuple[list[str], list[Row]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = [{**row, "_file": path.name} for row in reader]
+        return list(reader.fieldnames or []), rows
+
+
+def files_of(root: Path, folder: str) -> list[Path]:
+    return sorted((root / folder).glob("*.csv"))
+
+
+def rows_of(root: Path, folder: str) -> list[Row]:
+    return [row for path in files_of(root, folder) for row in read_csv(path)[1]]
+
+
+def latest(rows: Iterable[Row]) -> dict[str, Row]:
+    """Salesforce dedup: greatest SystemModstamp wins, then the later file."""
+    best: dict[str, Row] = {}
+    for row in rows:
+        current = best.get(row["Id"])
+        key = (row["SystemModstamp"], row["_file"])
+        if current is None or key > (current["SystemModstamp"], current["_file"]):
+            best[row["Id"]] = row
+    return best
+
+
+def live(rows: Iterable[Row]) -> dict[str, Row]:
+    return {k: v for k, v in latest(rows).items() if v.get("IsDeleted") != "true"}
+
+
+def is_full(row: Row) -> bool:
+    return row["_file"].endswith("_full.csv")
+
+
+class Landing:
+    """The generated folder, read back once."""
+
+    def __init__(self, root: Path, counts: dict[str, int]) -> None:
+        self.root = root
+        self.counts = counts
+        self.raw = {o.folder: rows_of(root, o.folder) for o in OBJECTS}
+
+    def sf(self, name: str) -> list[Row]:
+        return self.raw[f"salesforce/{name}"]
+
+    def live(self, name: str) -> dict[str, Row]:
+        return live(self.sf(name))
+
+    def latest_by(self, folder: str, *key: str) -> dict[tuple[str, ...], Row]:
+        """Non-Salesforce dedup: the later file wins."""
+        out: dict[tuple[str, ...], Row] = {}
+        for row in sorted(self.raw[folder], key=lambda r: r["_file"]):
+            out[tuple(row[k] for k in key)] = row
+        return out
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Landing:
+    root = tmp_path_factory.mktemp("demo") / "landing"
+    counts = generate(root, scale=SCALE, seed=42, as_of=AS_OF)
+    return Landing(root, counts)
+
+
+# ---------------------------------------------------------------- layout and formats
+
+
+def test_every_object_has_files_with_the_required_columns(landing: Landing) -> None:
+    for obj in OBJECTS:
+        paths = files_of(landing.root, obj.folder)
+        assert paths, f"no CSV in {obj.folder}"
+        rows = 0
+        for path in paths:
+            columns, data = read_csv(path)
+            missing = set(obj.columns) - set(columns)
+            assert not missing, f"{path.name} lacks {missing}"
+            assert len(columns) == len(set(columns))
+            rows += len(data)
+        assert rows == landing.counts[obj.folder] > 0
+
+
+def test_file_names_sort_chronologically(landing: Landing) -> None:
+    for obj in OBJECTS:
+        names = [p.name for p in files_of(landing.root, obj.folder)]
+        stamps = []
+        for name in names:
+            match = FILE_NAME.match(name)
+            assert match, name
+            stamps.append(match.group(1))
+        assert stamps == sorted(stamps)
+    opportunity = [p.name for p in files_of(landing.root, "salesforce/Opportunity")]
+    assert opportunity[0].endswith("_full.csv")
+    assert all(name.endswith("_delta.csv") for name in opportunity[1:])
+    assert len(opportunity) >= 2
+
+
+def test_salesforce_exports_carry_columns_the_contract_does_not_list(landing: Landing) -> None:
+    columns, _ = read_csv(files_of(landing.root, "salesforce/Opportunity")[0])
+    assert {"CurrencyIsoCode", "LastModifiedDate", "Description"} <= set(columns)
+    for obj in OBJECTS:
+        if obj.is_salesforce:
+            columns, _ = read_csv(files_of(landing.root, obj.folder)[0])
+            assert set(columns) - set(obj.columns), f"{obj.name} has only contract columns"
+
+
+def test_values_are_formatted_as_the_contract_says(landing: Landing) -> None:
+    for obj in OBJECTS:
+        for row in landing.raw[obj.folder]:
+            for column, kind in obj.columns.items():
+                value = row[column]
+                if value == "":
+                    continue
+                where = f"{obj.folder}.{column}={value!r}"
+                if kind == BOOL:
+                    assert value in ("true", "false"), where
+                elif kind == TS:
+                    pattern = SF_DATETIME if obj.is_salesforce else ISO_UTC
+                    assert pattern.match(value), where
+                elif kind == DATE:
+                    assert ISO_DATE.match(value), where
+                    date.fromisoformat(value)
+                elif obj.is_salesforce and column.endswith("Id"):
+                    assert SF_ID.match(value), where
+                elif kind == INT:
+                    assert value.isdigit(), where
+                elif kind == DOUBLE:
+                    assert NUMBER.match(value), where
+                elif kind == MONEY:
+                    assert MONEY_VALUE.match(value), where
+    assert {r["score"] for r in landing.raw["survey/responses"]} <= {str(i) for i in range(11)} | {
+        ""
+    }
+
+
+def test_salesforce_ids_have_real_key_prefixes_and_checksums(landing: Landing) -> None:
+    assert checksum_suffix("001A0000006Vm9r") == "IAC"  # the documented example
+    for name, prefix in KEY_PREFIX.items():
+        folder = f"salesforce/{name}"
+        if folder not in landing.raw:
+            continue
+        for row in landing.raw[folder]:
+            assert row["Id"].startswith(prefix), (name, row["Id"])
+            assert checksum_suffix(row["Id"][:15]) == row["Id"][15:]
+
+
+def test_files_are_utf8_lf_and_minimally_quoted(landing: Landing) -> None:
+    for path in sorted(landing.root.rglob("*.csv")):
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+        assert "\r" not in text, path.name
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        again = io.StringIO(newline="")
+        csv.writer(again, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
+        assert again.getvalue() == text, f"{path.name} is not RFC 4180 minimal quoting"
+
+
+@pytest.mark.parametrize(
+    ("folder", "column"),
+    [
+        ("salesforce/Opportunity", "Name"),
+        ("salesforce/Account", "Name"),
+        ("salesforce/Task", "Subject"),
+        ("salesforce/Event", "Subject"),
+        ("survey/responses", "question_text"),
+    ],
+)
+def test_text_fields_hold_commas_quotes_and_newlines(
+    landing: Landing, folder: str, column: str
+) -> None:
+    values = [row[column] for row in landing.raw[folder]]
+    for char in (",", '"', "\n"):
+        count = sum(char in v for v in values)
+        assert count >= max(3, len(values) // 200), f"{folder}.{column}: {char!r} in {count} rows"
+
+
+# ---------------------------------------------------------------- CRM consistency
+
+
+def test_references_resolve(landing: Landing) -> None:
+    users = latest(landing.sf("User"))
+    accounts = latest(landing.sf("Account"))
+    opps = latest(landing.sf("Opportunity"))
+    leads = latest(landing.sf("Lead"))
+    for opp in opps.values():
+        assert opp["OwnerId"] in users
+        assert opp["AccountId"] in accounts
+    for name in ("OpportunityHistory", "OpportunitySplit"):
+        assert all(r["OpportunityId"] in opps for r in landing.sf(name))
+    assert all(r["SplitOwnerId"] in users for r in landing.sf("OpportunitySplit"))
+    for user in users.values():
+        assert user["ManagerId"] == "" or user["ManagerId"] in users
+    for name in ("Task", "Event"):
+        for row in landing.sf(name):
+            assert row["OwnerId"] in users
+            what, who = row["WhatId"], row["WhoId"]
+            assert what == "" or what in opps or what in accounts, what
+            assert not who.startswith("00Q") or who in leads, who
+    for lead in leads.values():
+        assert lead["OwnerId"] in users
+        assert lead["ConvertedAccountId"] == "" or lead["ConvertedAccountId"] in accounts
+
+
+def test_system_modstamp_never_precedes_creation(landing: Landing) -> None:
+    for obj in OBJECTS:
+        if obj.is_salesforce and "CreatedDate" in obj.columns:
+            for row in landing.raw[obj.folder]:
+                assert row["SystemModstamp"] >= row["CreatedDate"], (obj.name, row["Id"])
+
+
+def test_splits_sum_to_100_and_credit_the_owner(landing: Landing) -> None:
+    opps = latest(landing.sf("Opportunity"))
+    shares: defaultdict[str, float] = defaultdict(float)
+    owners: defaultdict[str, set[str]] = defaultdict(set)
+    for split in landing.live("OpportunitySplit").values():
+        shares[split["OpportunityId"]] += float(split["SplitPercentage"])
+        owners[split["OpportunityId"]].add(split["SplitOwnerId"])
+    assert len(shares) >= 10
+    assert {len(o) for o in owners.values()} == {2, 3}
+    for opp_id, total in shares.items():
+        assert total == pytest.approx(100), opp_id
+        assert opps[opp_id]["OwnerId"] in owners[opp_id]
+    assert len(shares) < 0.3 * len(opps)  # most opportunities have no split
+
+
+def _history_by_opportunity(landing: Landing) -> dict[str, list[Row]]:
+    trails: defaultdict[str, list[Row]] = defaultdict(list)
+    for row in landing.live("OpportunityHistory").values():
+        trails[row["OpportunityId"]].append(row)
+    return {k: sorted(v, key=lambda r: (r["CreatedDate"], r["Id"])) for k, v in trails.items()}
+
+
+def test_history_is_ordered_and_ends_in_the_opportunity_state(landing: Landing) -> None:
+    stages = {s["ApiName"]: s for s in latest(landing.sf("OpportunityStage")).values()}
+    trails = _history_by_opportunity(landing)
+    opps = landing.live("Opportunity")
+    assert len(trails) >= 0.95 * len(opps)
+    for opp_id, opp in opps.items():
+        stage = stages[opp["StageName"]]
+        assert opp["IsClosed"] == stage["IsClosed"] and opp["IsWon"] == stage["IsWon"]
+        assert opp["ForecastCategoryName"] == stage["ForecastCategoryName"]
+        trail = trails.get(opp_id)
+        if trail is None:
+            assert opp["Demo_Case__c"] == "won_without_history"
+            continue
+        assert [r["Id"] for r in trail] == sorted(r["Id"] for r in trail)
+        assert trail[0]["CreatedDate"] == opp["CreatedDate"]
+        last = trail[-1]
+        for h_col, o_col in (
+            ("StageName", "StageName"),
+            ("Amount", "Amount"),
+            ("Probability", "Probability"),
+            ("CloseDate", "CloseDate"),
+            ("ForecastCategory", "ForecastCategoryName"),
+        ):
+            assert last[h_col] == opp[o_col], (opp_id, h_col)
+        if opp["IsClosed"] == "true":
+            assert opp["CloseDate"] == last["CreatedDate"][:10]
+
+
+def test_history_covers_the_funnel_rules(landing: Landing) -> None:
+    order = {
+        s["ApiName"]: int(s["SortOrder"]) for s in latest(landing.sf("OpportunityStage")).values()
+    }
+    trails = _history_by_opportunity(landing)
+    opps = landing.live("Opportunity")
+    same_stage_rows = skipped = backwards = 0
+    lost_from: set[str] = set()
+    for trail in trails.values():
+        for before, after in itertools.pairwise(trail):
+            a, b = order[before["StageName"]], order[after["StageName"]]
+            same_stage_rows += a == b
+            skipped += b - a > 1 and b <= 5
+            backwards += b < a
+            if after["StageName"] == "Closed Lost":
+                lost_from.add(before["StageName"])
+    assert same_stage_rows > 20 and skipped > 5 and backwards > 0
+    assert {"Prospecting", "Qualification", "Negotiation/Review"} <= lost_from
+    states = Counter(o["StageName"] for o in opps.values())
+    assert states["Closed Won"] and states["Closed Lost"]
+    open_opps = [o for o in opps.values() if o["IsClosed"] == "false"]
+    assert len({o["StageName"] for o in open_opps}) == 5
+    assert any(o["CloseDate"] < AS_OF.isoformat() for o in open_opps)  # slipped
+    assert any(o["CloseDate"] > AS_OF.isoformat() for o in open_opps)
+
+
+def test_scripted_opportunity_cases_exist(landing: Landing) -> None:
+    opps = {o["Demo_Case__c"]: o for o in latest(landing.sf("Opportunity")).values()}
+    trails = _history_by_opportunity(landing)
+    stages_of = {
+        case: [r["StageName"] for r in trails.get(o["Id"], [])] for case, o in opps.items()
+    }
+    assert stages_of["reopened_then_won"][-3:] == [
+        "Closed Lost",
+        "Negotiation/Review",
+        "Closed Won",
+    ]
+    assert stages_of["won_twice"].count("Closed Won") == 2
+    for gap in (30, 45, 60, 75, 90, 91, 200):
+        cases = [c for c in opps if c.startswith(f"won_then_lost_{gap}d_")]
+        assert cases, gap
+        for case in cases:
+            trail = trails[opps[case]["Id"]]
+            won = next(r for r in trail if r["StageName"] == "Closed Won")
+            lost = next(r for r in trail if r["StageName"] == "Closed Lost")
+            days = date.fromisoformat(lost["CreatedDate"][:10]) - date.fromisoformat(
+                won["CreatedDate"][:10]
+            )
+            assert days.days == gap
+            assert opps[case]["StageName"] == "Closed Lost"
+    assert "won_without_history" in opps and not stages_of["won_without_history"]
+    assert stages_of["created_closed_won"] == ["Closed Won"]
+
+
+def test_deleted_opportunity_keeps_its_history_and_splits(landing: Landing) -> None:
+    deleted = {k for k, v in latest(landing.sf("Opportunity")).items() if v["IsDeleted"] == "true"}
+    history = {r["OpportunityId"] for r in landing.live("OpportunityHistory").values()}
+    splits = {r["OpportunityId"] for r in landing.live("OpportunitySplit").values()}
+    assert deleted & history & splits
+
+
+@pytest.mark.parametrize(
+    "name", ["Opportunity", "OpportunityHistory", "Task", "Lead", "Event", "Account"]
+)
+def test_deltas_supersede_replay_stale_versions_delete_and_add(landing: Landing, name: str) -> None:
+    rows = landing.sf(name)
+    full = {r["Id"]: r for r in rows if is_full(r)}
+    winners = latest(rows)
+    deltas = [r for r in rows if not is_full(r)]
+    newer = [
+        r
+        for r in deltas
+        if r["Id"] in full and r["SystemModstamp"] > full[r["Id"]]["SystemModstamp"]
+    ]
+    assert any(winners[r["Id"]] is r for r in newer), "no delta version that wins"
+    if name != "OpportunityHistory":
+        stale = [
+            r
+            for r in deltas
+            if r["Id"] in full and r["SystemModstamp"] < full[r["Id"]]["SystemModstamp"]
+        ]
+        assert stale, "no stale version older than the full export's"
+        ignored = ("SystemModstamp", "LastModifiedDate", "_file")
+        assert any(any(r[c] != full[r["Id"]][c] for c in r if c not in ignored) for r in stale), (
+            "stale versions carry no different values"
+        )
+    else:
+        assert any(winners[r["Id"]] is not r for r in deltas), "no stale history version"
+    assert any(r["IsDeleted"] == "true" and winners[r["Id"]] is r for r in deltas)
+    assert any(r["Id"] not in full for r in deltas), "no new records in the deltas"
+
+
+def test_leads_convert_into_opportunities_created_that_day(landing: Landing) -> None:
+    opps = latest(landing.sf("Opportunity"))
+    leads = landing.live("Lead").values()
+    converted = [lead for lead in leads if lead["IsConverted"] == "true"]
+    assert converted and len(converted) < len(leads) / 2
+    with_opp = [lead for lead in converted if lead["ConvertedOpportunityId"]]
+    assert with_opp and len(with_opp) < len(converted)
+    for lead in with_opp:
+        opp = opps[lead["ConvertedOpportunityId"]]
+        assert opp["CreatedDate"][:10] == lead["ConvertedDate"] >= lead["CreatedDate"][:10]
+        assert opp["AccountId"] == lead["ConvertedAccountId"]
+    assert len({lead["Status"] for lead in leads}) >= 4
+
+
+def _activity_time(row: Row) -> str:
+    if "StartDateTime" in row:
+        return row["StartDateTime"]
+    return row["CompletedDateTime"] or row["CreatedDate"]
+
+
+def test_lead_follow_ups_cover_every_case(landing: Landing) -> None:
+    leads = landing.live("Lead")
+    end_of_day = f"{AS_OF.isoformat()}T23:59:59.999Z"
+    activities = [t for t in landing.live("Task").values() if t["IsClosed"] == "true"]
+    activities += [e for e in landing.live("Event").values() if e["StartDateTime"] <= end_of_day]
+    first: dict[str, Row] = {}
+    before_creation = 0
+    for activity in activities:
+        lead = leads.get(activity["WhoId"])
+        if lead is None:
+            continue
+        when = _activity_time(activity)
+        if when < lead["CreatedDate"]:
+            before_creation += 1
+        elif lead["Id"] not in first or when < _activity_time(first[lead["Id"]]):
+            first[lead["Id"]] = activity
+    assert before_creation >= 1
+    assert sum(first[k]["OwnerId"] != leads[k]["OwnerId"] for k in first) >= 1
+    assert 0 < len(leads) - len(first) < 0.3 * len(leads)
+
+
+def test_tasks_and_events_cover_the_activity_rules(landing: Landing) -> None:
+    tasks = landing.live("Task").values()
+    assert {t["TaskSubtype"] for t in tasks} == {"Call", "Email", "Task"}
+    closed = [t for t in tasks if t["IsClosed"] == "true"]
+    assert all(t["Status"] == "Completed" for t in closed)
+    assert 0 < sum(not t["CompletedDateTime"] for t in closed) < 0.1 * len(closed)
+    still_open = [t for t in tasks if t["IsClosed"] == "false"]
+    assert still_open and not any(t["CompletedDateTime"] for t in still_open)
+    events = list(landing.live("Event").values())
+    assert all(e["CreatedDate"] < e["StartDateTime"] for e in events)
+    today = AS_OF.isoformat()
+    tomorrow = (AS_OF + timedelta(days=1)).isoformat()
+    assert any(
+        e["StartDateTime"][:10] == today and e["StartDateTime"][11:] > "02:00" for e in events
+    )
+    assert any(e["StartDateTime"][:10] == tomorrow for e in events)
+    assert sum(e["StartDateTime"][:10] > tomorrow for e in events) >= 3
+    opps = landing.live("Opportunity")
+    after_close = [
+        t
+        for t in closed
+        if t["WhatId"] in opps
+        and opps[t["WhatId"]]["IsClosed"] == "true"
+        and _activity_time(t)[:10] > opps[t["WhatId"]]["CloseDate"]
+    ]
+    assert after_close
+
+
+def test_users_cover_the_rep_dimension_rules(landing: Landing) -> None:
+    users = latest(landing.sf("User")).values()
+    workers = {r["employee_id"] for r in landing.raw["hris/workers"]}
+    assert sum(u["EmployeeNumber"] == "" for u in users) == 1
+    assert sum(u["EmployeeNumber"] not in workers for u in users if u["EmployeeNumber"]) == 1
+    assert any(u["IsActive"] == "false" for u in users)
+    assert any(u["ManagerId"] for u in users)
+    titles = " ".join(u["Title"] for u in users)
+    assert "Account Executive" in titles and "Sales Development Representative" in titles
+
+
+# ---------------------------------------------------------------- HRIS, survey, sales ops
+
+
+def test_hris_workers(landing: Landing) -> None:
+    workers = [r for r in landing.latest_by("hris/workers", "employee_id").values()]
+    departments = Counter(w["department"] for w in workers)
+    assert {
+        "Sales - Enterprise",
+        "Sales - Mid-Market",
+        "Sales Development",
+        "Customer Success",
+        "Sales Operations",
+    } <= set(departments)
+    assert any(2 <= n <= 4 for n in departments.values())
+    assert sum(w["manager_employee_id"] == "" for w in workers) == 1
+    ids = {w["employee_id"] for w in workers}
+    assert all(w["manager_employee_id"] in ids for w in workers if w["manager_employee_id"])
+    leavers = [w for w in workers if w["termination_date"]]
+    assert {w["termination_type"] for w in leavers} == {"Voluntary", "Involuntary"}
+    quarters = {
+        (int(d[:4]), (int(d[5:7]) - 1) // 3) for d in (w["termination_date"] for w in leavers)
+    }
+    assert len(quarters) >= 3
+    assert any(
+        (date.fromisoformat(d).month, date.fromisoformat(d).day) in FIRST_DAY_OF_QUARTER
+        for d in (w["termination_date"] for w in leavers)
+    )
+    for w in workers:
+        terminated = bool(w["termination_date"]) and w["termination_date"] < AS_OF.isoformat()
+        assert (w["employment_status"] == "Terminated") == terminated, w
+    assert {w["employment_status"] for w in workers} == {"Active", "Terminated", "Leave"}
+    assert any(w["hire_date"] > AS_OF.isoformat() for w in workers)
+    first, second = files_of(landing.root, "hris/workers")
+    earlier = {r["employee_id"]: r for r in read_csv(first)[1]}
+    updates = read_csv(second)[1]
+    assert any(
+        r["employee_id"] in earlier
+        and r["termination_date"]
+        and not earlier[r["employee_id"]]["termination_date"]
+        for r in updates
+    )
+
+
+def test_survey_waves(landing: Landing) -> None:
+    answers = landing.raw["survey/responses"]
+    workers = {
+        w["employee_id"]: w for w in landing.latest_by("hris/workers", "employee_id").values()
+    }
+    assert len({a["survey_id"] for a in answers}) >= 4
+    assert {a["factor"] for a in answers} >= {"eNPS", "Satisfaction", "Engagement", "Growth"}
+    for a in answers:
+        if a["score"]:
+            top = 10 if a["factor"] == "eNPS" else 5
+            assert (0 if a["factor"] == "eNPS" else 1) <= int(a["score"]) <= top
+    assert any(a["score"] == "" for a in answers)
+    per_wave: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
+    respondents: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for a in answers:
+        per_wave[a["survey_id"]].add((a["employee_id"], a["response_id"]))
+        if a["score"]:
+            department = workers.get(a["employee_id"], {}).get("department", "Unknown")
+            respondents[(a["survey_id"], department)].add(a["employee_id"])
+    for pairs in per_wave.values():
+        people = [e for e, _ in pairs]
+        assert len(people) == len(set(people)) == len({r for _, r in pairs})
+    assert len({r for pairs in per_wave.values() for _, r in pairs}) == sum(
+        len(p) for p in per_wave.values()
+    )
+    assert any(len(ids) < 5 for ids in respondents.values())
+    assert any(dept == "Unknown" for _, dept in respondents)
+    assert all(len(p) < len(workers) for p in per_wave.values())
+
+
+def test_comp_plans_and_tiers(landing: Landing) -> None:
+    plans = {p["plan_id"]: p for p in landing.raw["sales_ops/comp_plans"]}
+    assert plans["AE-STD"]["cap_multiple"] == "2.0" and plans["AE-STD"]["clawback_days"] == "90"
+    assert plans["AE-ACCEL"]["cap_multiple"] == "" and plans["AE-ACCEL"]["clawback_days"] == "60"
+    tiers: defaultdict[str, list[Row]] = defaultdict(list)
+    for tier in landing.raw["sales_ops/comp_plan_tiers"]:
+        tiers[tier["plan_id"]].append(tier)
+    assert set(tiers) == set(plans)
+    for rows in tiers.values():
+        rows.sort(key=lambda r: float(r["floor_attainment"]))
+        assert float(rows[0]["floor_attainment"]) == 0
+        for lower, upper in itertools.pairwise(rows):
+            assert lower["ceiling_attainment"] == upper["floor_attainment"]
+        assert rows[-1]["ceiling_attainment"] == ""
+        multipliers = [float(r["rate_multiplier"]) for r in rows]
+        assert multipliers[0] < 1 and 1.0 in multipliers and multipliers[-1] > 1
+
+
+def test_plan_assignments_include_a_mid_quarter_change(landing: Landing) -> None:
+    by_rep: defaultdict[str, list[Row]] = defaultdict(list)
+    for row in landing.raw["sales_ops/plan_assignments"]:
+        by_rep[row["employee_id"]].append(row)
+    changes = 0
+    for rows in by_rep.values():
+        rows.sort(key=lambda r: r["effective_start"])
+        for old, new in itertools.pairwise(rows):
+            end, start = (
+                date.fromisoformat(old["effective_end"]),
+                date.fromisoformat(new["effective_start"]),
+            )
+            assert end + timedelta(days=1) == start and old["plan_id"] != new["plan_id"]
+            assert (start.month - 1) % 3 and start.day != 1  # mid-quarter
+            changes += 1
+        assert rows[-1]["effective_end"] == "" or rows[-1]["effective_end"] <= AS_OF.isoformat()
+    assert changes >= 1
+    assert any(rows[-1]["effective_end"] == "" for rows in by_rep.values())
+
+
+def test_quotas(landing: Landing) -> None:
+    quotas = landing.latest_by("sales_ops/quotas", "employee_id", "month_start")
+    workers = {
+        w["employee_id"]: w for w in landing.latest_by("hris/workers", "employee_id").values()
+    }
+    quarters: defaultdict[str, set[int]] = defaultdict(set)
+    amounts: defaultdict[str, list[float]] = defaultdict(list)
+    for (employee, month), row in sorted(quotas.items()):
+        assert month.endswith("-01")
+        year, month_number = int(month[:4]), int(month[5:7])
+        quarters[employee].add(year * 4 + (month_number - 1) // 3)
+        amounts[employee].append(float(row["quota_amount"]))
+        worker = workers.get(employee)
+        if worker and worker["termination_date"]:
+            assert month <= worker["termination_date"], (employee, month)
+    assert any(a[0] < a[-1] for a in amounts.values())  # ramped new hires
+    assert any(max(q) - min(q) + 1 > len(q) for q in quarters.values())  # a quarter without
+    versions: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in landing.raw["sales_ops/quotas"]:
+        versions[(row["employee_id"], row["month_start"])].add(row["quota_amount"])
+    assert any(len(v) > 1 for v in versions.values())  # revised in a later file
+
+
+# ---------------------------------------------------------------- determinism and scaling
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.csv"))}
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_differs(
+    landing: Landing, tmp_path: Path
+) -> None:
+    again = generate(tmp_path / "again", scale=SCALE, seed=42, as_of=AS_OF)
+    assert again == landing.counts
+    assert _snapshot(tmp_path / "again") == _snapshot(landing.root)
+    generate(tmp_path / "other", scale=SCALE, seed=7, as_of=AS_OF)
+    other = _snapshot(tmp_path / "other")
+    assert other.keys() == _snapshot(landing.root).keys()
+    assert other != _snapshot(landing.root)
+
+
+def test_volumes_grow_linearly_with_scale(landing: Landing, tmp_path: Path) -> None:
+    double = generate(tmp_path / "double", scale=2 * SCALE, seed=42, as_of=AS_OF)
+    for folder in (
+        "salesforce/Opportunity",
+        "salesforce/OpportunityHistory",
+        "salesforce/Lead",
+        "salesforce/Task",
+        "salesforce/Event",
+    ):
+        ratio = double[folder] / landing.counts[folder]
+        assert 1.6 <= ratio <= 2.4, (folder, ratio)
+
+
+# ---------------------------------------------------------------- folder handling and CLI
+
+
+def test_refuses_a_folder_with_csvs_and_overwrites_only_its_own_files(tmp_path: Path) -> None:
+    root = tmp_path / "landing"
+    foreign = root / "salesforce" / "Opportunity" / "manual_upload.csv"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("Id\n", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        generate(root, scale=0.1, seed=1, as_of=AS_OF)
+    assert not list(root.rglob("*.part"))
+    generate(root, scale=0.1, seed=1, as_of=AS_OF, overwrite=True)
+    generate(root, scale=0.1, seed=1, as_of=AS_OF - timedelta(days=1), overwrite=True)
+    fresh = tmp_path / "fresh"
+    generate(fresh, scale=0.1, seed=1, as_of=AS_OF - timedelta(days=1))
+    assert foreign.exists()
+    expected = _snapshot(fresh) | {str(foreign.relative_to(root)): b"Id\n"}
+    assert _snapshot(root) == expected
+
+
+def test_cli_if_empty_and_refusal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "landing"
+    args = ["--scale", "0.1", "--seed", "3", "--out", str(out), "--as-of", "2026-11-25"]
+    assert main([*args, "--if-empty"]) == 0
+    assert "salesforce/Opportunity" in capsys.readouterr().out
+    before = _snapshot(out)
+    assert main([*args, "--if-empty"]) == 0
+    assert "leaving it as it is" in capsys.readouterr().out
+    assert _snapshot(out) == before
+    assert main(args) == 2
+    assert "already holds" in capsys.readouterr().err

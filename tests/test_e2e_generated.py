@@ -1,0 +1,106 @@
+"""The whole pipeline on generated demo data, checked against pandas over the landing files.
+
+The expected numbers are computed here straight from the CSV exports (dedupe by greatest
+SystemModstamp, then the later file and line; deleted records dropped), independently of
+the loader and the dbt models.
+"""
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ingestion.demo import generate
+from tests.conftest import materialize, pipeline_env, query
+
+AS_OF = date(2026, 11, 26)
+
+
+def salesforce_current(landing: Path, name: str) -> pd.DataFrame:
+    """The winning version of each record of a Salesforce object, deleted ones dropped."""
+    frames = []
+    for path in sorted((landing / "salesforce" / name).glob("*.csv")):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame["_file"] = path.name
+        frame["_line"] = range(len(frame))
+        frames.append(frame)
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows.sort_values(["SystemModstamp", "_file", "_line"], kind="stable")
+    rows = rows.drop_duplicates("Id", keep="last")
+    if "IsDeleted" in rows:
+        rows = rows[rows["IsDeleted"] != "true"]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("generated")
+    generate(root / "landing", scale=0.1, seed=7, as_of=AS_OF)
+    env = pipeline_env(root, as_of=AS_OF.isoformat())
+    result = materialize(env)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    return root / "landing", Path(env["SPM_BI_DATABASE"])
+
+
+def test_every_user_is_a_rep(run):
+    landing, bi = run
+    users = salesforce_current(landing, "User")
+    assert query(bi, "select count(*), count(distinct rep_id) from marts.dim_reps") == [
+        (len(users), len(users))
+    ]
+
+
+def test_fct_opportunities_is_the_current_undeleted_opportunities(run):
+    landing, bi = run
+    opportunities = salesforce_current(landing, "Opportunity")
+    published = dict(
+        query(bi, "select opportunity_id, cast(amount as varchar) from marts.fct_opportunities")
+    )
+    assert set(published) == set(opportunities["Id"])
+    expected = {
+        row.Id: (f"{float(row.Amount):.2f}" if row.Amount else None)
+        for row in opportunities.itertuples()
+    }
+    assert published == expected
+
+
+def test_pipeline_monthly_counts_match_the_exports(run):
+    landing, bi = run
+    opps = salesforce_current(landing, "Opportunity")
+    opps["amount"] = pd.to_numeric(opps["Amount"]).fillna(0)
+    created = opps.assign(month=opps["CreatedDate"].str[:7]).groupby(["OwnerId", "month"])
+    closed = opps[opps["IsClosed"] == "true"]
+    closed = closed.assign(month=closed["CloseDate"].str[:7], won=closed["IsWon"] == "true")
+    won = closed[closed["won"]].groupby(["OwnerId", "month"])
+    lost = closed[~closed["won"]].groupby(["OwnerId", "month"])
+    events = salesforce_current(landing, "Event")
+    booked = events.assign(month=events["CreatedDate"].str[:7]).groupby(["OwnerId", "month"])
+
+    expected = (
+        pd.DataFrame(
+            {
+                "opportunities_created": created.size(),
+                "pipeline_created_amount": created["amount"].sum().round(2),
+                "meetings_booked": booked.size(),
+                "won_count": won.size(),
+                "won_amount": won["amount"].sum().round(2),
+                "lost_count": lost.size(),
+            }
+        )
+        .fillna(0)
+        .sort_index()
+    )
+    rows = query(
+        bi,
+        "select rep_id, strftime(month_start, '%Y-%m'), opportunities_created, "
+        "pipeline_created_amount::double, meetings_booked, won_count, won_amount::double, "
+        "lost_count from marts.mart_pipeline_monthly",
+    )
+    actual = (
+        pd.DataFrame(rows, columns=["OwnerId", "month", *expected.columns])
+        .set_index(["OwnerId", "month"])
+        .sort_index()
+    )
+    assert len(actual) > 50
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
