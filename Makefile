@@ -59,7 +59,7 @@ lint: install manifest
 	$(BIN)/ruff format --check .
 	mkdir -p data/lint
 	cd dbt_project && SPM_WAREHOUSE=$(CURDIR)/data/lint/lint.duckdb \
-		../$(BIN)/sqlfluff lint models tests --processes 2
+		../$(BIN)/sqlfluff lint . --processes 2
 
 test: lint
 	$(BIN)/pytest -q
