@@ -16,3 +16,12 @@
     ) as ranked
     where _version_rank = 1
 {%- endmacro %}
+
+{#- Salesforce: the version with the greatest SystemModstamp wins, then the later file and line. -#}
+{% macro salesforce_latest_version(relation) -%}
+    {{ latest_version(
+        relation,
+        partition_by='"Id"',
+        order_by='"SystemModstamp" desc nulls last, _source_file desc, _source_line desc',
+    ) }}
+{%- endmacro %}

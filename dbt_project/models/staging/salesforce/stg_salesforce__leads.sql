@@ -8,13 +8,7 @@ source as (
 
 deduplicated as (
 
-    {{
-        latest_version(
-            'source',
-            partition_by='"Id"',
-            order_by='"SystemModstamp" desc nulls last, _source_file desc, _source_line desc'
-        )
-    }}
+    {{ salesforce_latest_version('source') }}
 
 ),
 
