@@ -4,7 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -54,11 +55,30 @@ def query(database: str | Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-@pytest.fixture
-def run_pipeline() -> Callable[[dict[str, str]], subprocess.CompletedProcess]:
-    def _run(env: dict[str, str]) -> subprocess.CompletedProcess:
-        result = materialize(env)
-        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-        return result
+GENERATED_AS_OF = date(2026, 11, 26)
 
-    return _run
+
+@dataclass(frozen=True)
+class PipelineRun:
+    landing: Path
+    warehouse: Path
+    bi: Path
+    as_of: date
+
+
+@pytest.fixture(scope="session")
+def generated_run(tmp_path_factory) -> PipelineRun:
+    """One real pipeline run on small generated demo data, shared by the end-to-end tests."""
+    from ingestion.demo import generate
+
+    root = tmp_path_factory.mktemp("generated")
+    generate(root / "landing", scale=0.1, seed=7, as_of=GENERATED_AS_OF)
+    env = pipeline_env(root, as_of=GENERATED_AS_OF.isoformat())
+    result = materialize(env)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    return PipelineRun(
+        landing=root / "landing",
+        warehouse=Path(env["SPM_WAREHOUSE"]),
+        bi=Path(env["SPM_BI_DATABASE"]),
+        as_of=GENERATED_AS_OF,
+    )

@@ -5,54 +5,22 @@ SystemModstamp, then the later file and line; deleted records dropped), independ
 the loader and the dbt models.
 """
 
-from datetime import date
-from pathlib import Path
-
 import pandas as pd
-import pytest
 
-from ingestion.demo import generate
-from tests.conftest import materialize, pipeline_env, query
-
-AS_OF = date(2026, 11, 26)
+from tests.conftest import PipelineRun, query
+from tests.landing_frames import salesforce_current
 
 
-def salesforce_current(landing: Path, name: str) -> pd.DataFrame:
-    """The winning version of each record of a Salesforce object, deleted ones dropped."""
-    frames = []
-    for path in sorted((landing / "salesforce" / name).glob("*.csv")):
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        frame["_file"] = path.name
-        frame["_line"] = range(len(frame))
-        frames.append(frame)
-    rows = pd.concat(frames, ignore_index=True)
-    rows = rows.sort_values(["SystemModstamp", "_file", "_line"], kind="stable")
-    rows = rows.drop_duplicates("Id", keep="last")
-    if "IsDeleted" in rows:
-        rows = rows[rows["IsDeleted"] != "true"]
-    return rows
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("generated")
-    generate(root / "landing", scale=0.1, seed=7, as_of=AS_OF)
-    env = pipeline_env(root, as_of=AS_OF.isoformat())
-    result = materialize(env)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    return root / "landing", Path(env["SPM_BI_DATABASE"])
-
-
-def test_every_user_is_a_rep(run):
-    landing, bi = run
+def test_every_user_is_a_rep(generated_run: PipelineRun):
+    landing, bi = generated_run.landing, generated_run.bi
     users = salesforce_current(landing, "User")
     assert query(bi, "select count(*), count(distinct rep_id) from marts.dim_reps") == [
         (len(users), len(users))
     ]
 
 
-def test_fct_opportunities_is_the_current_undeleted_opportunities(run):
-    landing, bi = run
+def test_fct_opportunities_is_the_current_undeleted_opportunities(generated_run: PipelineRun):
+    landing, bi = generated_run.landing, generated_run.bi
     opportunities = salesforce_current(landing, "Opportunity")
     published = dict(
         query(bi, "select opportunity_id, cast(amount as varchar) from marts.fct_opportunities")
@@ -65,8 +33,8 @@ def test_fct_opportunities_is_the_current_undeleted_opportunities(run):
     assert published == expected
 
 
-def test_pipeline_monthly_counts_match_the_exports(run):
-    landing, bi = run
+def test_pipeline_monthly_counts_match_the_exports(generated_run: PipelineRun):
+    landing, bi = generated_run.landing, generated_run.bi
     opps = salesforce_current(landing, "Opportunity")
     opps["amount"] = pd.to_numeric(opps["Amount"]).fillna(0)
     created = opps.assign(month=opps["CreatedDate"].str[:7]).groupby(["OwnerId", "month"])
