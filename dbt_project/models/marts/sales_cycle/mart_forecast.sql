@@ -1,0 +1,64 @@
+with
+
+opportunity_states as (
+    select * from {{ ref('int_opportunity_state_as_of') }}
+),
+
+states as (
+    select
+        owner_id as rep_id,
+        {{ fiscal_quarter_start('close_date') }} as quarter_start,
+        opportunity_id,
+        forecast_category,
+        is_won,
+        not is_closed as is_open,
+        coalesce(amount, 0) as amount,
+        probability
+    from opportunity_states
+),
+
+forecast_amounts as (
+    select
+        rep_id,
+        quarter_start,
+        sum(case when is_won then amount else 0 end) as closed_won_amount,
+        sum(
+            case when is_open and forecast_category = 'Commit' then amount else 0 end
+        ) as commit_amount,
+        sum(
+            case when is_open and forecast_category = 'Best Case' then amount else 0 end
+        ) as best_case_amount,
+        sum(
+            case when is_open and forecast_category = 'Pipeline' then amount else 0 end
+        ) as pipeline_amount,
+        sum(
+            case when is_open and forecast_category = 'Omitted' then amount else 0 end
+        ) as omitted_amount,
+        count(case when is_open then opportunity_id end) as open_opportunity_count,
+        coalesce(
+            sum(case when is_open then amount * probability / 100 end), 0
+        ) as weighted_open_amount
+    from states
+    group by 1, 2
+),
+
+forecasts as (
+    select
+        *,
+        closed_won_amount + commit_amount as forecast_commit_amount
+    from forecast_amounts
+)
+
+select
+    rep_id,
+    quarter_start,
+    cast(closed_won_amount as decimal(18, 2)) as closed_won_amount,
+    cast(commit_amount as decimal(18, 2)) as commit_amount,
+    cast(best_case_amount as decimal(18, 2)) as best_case_amount,
+    cast(pipeline_amount as decimal(18, 2)) as pipeline_amount,
+    cast(omitted_amount as decimal(18, 2)) as omitted_amount,
+    open_opportunity_count,
+    cast(round(weighted_open_amount, 2) as decimal(18, 2)) as weighted_open_amount,
+    cast(forecast_commit_amount as decimal(18, 2)) as forecast_commit_amount,
+    cast(forecast_commit_amount + best_case_amount as decimal(18, 2)) as forecast_best_case_amount
+from forecasts

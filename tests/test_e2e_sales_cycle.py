@@ -1,0 +1,248 @@
+"""The sales-cycle marts on generated demo data, checked against pandas over the exports.
+
+Expected values come straight from the landing CSVs (the dedupe rules of
+``tests.landing_frames``), independently of the loader and the dbt models. The fiscal year
+starts in January in this run, so a quarter is the calendar quarter of the UTC date.
+"""
+
+from datetime import timedelta
+
+import pandas as pd
+
+from tests.conftest import PipelineRun, query
+from tests.landing_frames import read_object, salesforce_current
+
+
+def quarter_start(dates: pd.Series) -> pd.Series:
+    """'YYYY-MM-01' of the calendar quarter of ISO dates or timestamps (UTC)."""
+    months = dates.str[5:7].astype(int)
+    first_months = (months - 1) // 3 * 3 + 1
+    return dates.str[:4] + "-" + first_months.map("{:02d}".format) + "-01"
+
+
+def live_history(run: PipelineRun) -> pd.DataFrame:
+    """History rows of opportunities that are not deleted, by CreatedDate then Id."""
+    opportunities = salesforce_current(run.landing, "Opportunity")
+    history = salesforce_current(run.landing, "OpportunityHistory")
+    history = history[history["OpportunityId"].isin(opportunities["Id"])]
+    return history.sort_values(["OpportunityId", "CreatedDate", "Id"]).reset_index(drop=True)
+
+
+def stints(run: PipelineRun) -> pd.DataFrame:
+    """One row per run of consecutive history rows in the same stage, with its days."""
+    history = live_history(run)
+    new_stint = (history["OpportunityId"] != history["OpportunityId"].shift()) | (
+        history["StageName"] != history["StageName"].shift()
+    )
+    history = history.assign(stint_number=new_stint.astype(int))
+    history["stint_number"] = history.groupby("OpportunityId")["stint_number"].cumsum()
+    runs = history.groupby(["OpportunityId", "stint_number"], as_index=False).agg(
+        stage_name=("StageName", "first"), entered_at=("CreatedDate", "first")
+    )
+    entered = pd.to_datetime(runs["entered_at"], utc=True)
+    exited = entered.groupby(runs["OpportunityId"]).shift(-1)
+    return runs.assign(days_in_stage=(exited - entered).dt.total_seconds() / 86400)
+
+
+def test_stage_durations_are_the_runs_of_history_rows(generated_run: PipelineRun):
+    expected = stints(generated_run)
+    rows = query(
+        generated_run.bi,
+        "select opportunity_id, stint_number, stage_name, days_in_stage, is_current "
+        "from marts.fct_stage_durations",
+    )
+    actual = pd.DataFrame(
+        rows,
+        columns=["OpportunityId", "stint_number", "stage_name", "days_in_stage", "is_current"],
+    )
+    assert len(actual) > 500
+
+    counts = actual.groupby("OpportunityId").size()
+    assert counts.to_dict() == expected.groupby("OpportunityId").size().to_dict()
+    last = actual.groupby("OpportunityId")["stint_number"].transform("max")
+    assert (actual["is_current"] == (actual["stint_number"] == last)).all()
+
+    merged = expected.merge(actual, on=["OpportunityId", "stint_number"], suffixes=("", "_mart"))
+    assert len(merged) == len(expected)
+    assert (merged["stage_name"] == merged["stage_name_mart"]).all()
+    sample = merged.sample(n=200, random_state=7)
+    pd.testing.assert_series_equal(
+        sample["days_in_stage_mart"].astype(float),
+        sample["days_in_stage"],
+        check_names=False,
+        atol=1e-9,
+    )
+    assert merged["days_in_stage_mart"].isna().equals(merged["days_in_stage"].isna())
+
+
+def test_stage_durations_split_a_reopened_deal_and_skip_deleted_ones(generated_run: PipelineRun):
+    opportunities = read_object(generated_run.landing, "salesforce/Opportunity")
+    reopened = opportunities.loc[opportunities["Demo_Case__c"] == "reopened_then_won", "Id"]
+    deleted = opportunities.loc[
+        opportunities["Demo_Case__c"] == "deleted_with_history_and_splits", "Id"
+    ]
+    assert reopened.nunique() == 1 and deleted.nunique() == 1
+    stages = query(
+        generated_run.bi,
+        "select stage_name from marts.fct_stage_durations "
+        f"where opportunity_id = '{reopened.iloc[0]}' order by stint_number",
+    )
+    assert [stage for (stage,) in stages][-4:] == [
+        "Negotiation/Review",
+        "Closed Lost",
+        "Negotiation/Review",
+        "Closed Won",
+    ]
+    assert query(
+        generated_run.bi,
+        "select count(*) from marts.fct_stage_durations "
+        f"where opportunity_id = '{deleted.iloc[0]}'",
+    ) == [(0,)]
+
+
+def test_stage_funnel_reached_counts(generated_run: PipelineRun):
+    landing = generated_run.landing
+    stages = salesforce_current(landing, "OpportunityStage")
+    stages = stages.assign(order=stages["SortOrder"].astype(int))
+    funnel = stages[~((stages["IsClosed"] == "true") & (stages["IsWon"] == "false"))]
+    order = dict(zip(funnel["ApiName"], funnel["order"], strict=True))
+
+    opportunities = salesforce_current(landing, "Opportunity")
+    history = live_history(generated_run)
+    been_in = pd.concat(
+        [
+            history[["OpportunityId", "StageName"]],
+            opportunities[["Id", "StageName"]].rename(columns={"Id": "OpportunityId"}),
+        ]
+    )
+    furthest = been_in["StageName"].map(order).groupby(been_in["OpportunityId"]).max()
+    cohort = opportunities.assign(
+        quarter=quarter_start(opportunities["CreatedDate"]),
+        furthest=opportunities["Id"].map(furthest),
+    )
+    expected = {
+        (quarter, stage): int((group["furthest"] >= stage_order).sum())
+        for quarter, group in cohort.groupby("quarter")
+        for stage, stage_order in order.items()
+    }
+
+    rows = query(
+        generated_run.bi,
+        "select strftime(quarter_start, '%Y-%m-%d'), stage_name, opportunities_reached "
+        "from marts.mart_stage_funnel",
+    )
+    assert {(quarter, stage): reached for quarter, stage, reached in rows} == expected
+    assert len(rows) == len(expected) > 20
+
+
+def test_sales_cycle_quarterly_counts_match_the_exports(generated_run: PipelineRun):
+    opportunities = salesforce_current(generated_run.landing, "Opportunity")
+    closed = opportunities[opportunities["IsClosed"] == "true"]
+    closed = closed.assign(
+        quarter=quarter_start(closed["CloseDate"]),
+        won=closed["IsWon"] == "true",
+        amount=pd.to_numeric(closed["Amount"]).fillna(0),
+    )
+    grouped = closed.groupby(["OwnerId", "quarter"])
+    expected = pd.DataFrame(
+        {
+            "won_count": grouped["won"].sum(),
+            "lost_count": grouped["won"].apply(lambda won: (~won).sum()),
+            "won_amount": closed[closed["won"]].groupby(["OwnerId", "quarter"])["amount"].sum(),
+        }
+    )
+    expected = expected.fillna({"won_amount": 0}).round(2).sort_index()
+
+    rows = query(
+        generated_run.bi,
+        "select rep_id, strftime(quarter_start, '%Y-%m-%d'), won_count, lost_count, "
+        "won_amount::double from marts.mart_sales_cycle_quarterly",
+    )
+    actual = (
+        pd.DataFrame(rows, columns=["OwnerId", "quarter", *expected.columns])
+        .set_index(["OwnerId", "quarter"])
+        .sort_index()
+    )
+    assert len(actual) > 20
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
+
+
+def test_forecast_amounts_over_the_as_of_state(generated_run: PipelineRun):
+    landing = generated_run.landing
+    day_end = pd.Timestamp(generated_run.as_of + timedelta(days=1), tz="UTC")
+    opportunities = salesforce_current(landing, "Opportunity")
+    opportunities = opportunities[pd.to_datetime(opportunities["CreatedDate"], utc=True) < day_end]
+    stages = salesforce_current(landing, "OpportunityStage").set_index("ApiName")
+
+    history = live_history(generated_run)
+    history = history[pd.to_datetime(history["CreatedDate"], utc=True) < day_end]
+    last_rows = history.groupby("OpportunityId").tail(1).set_index("OpportunityId")
+    state = pd.DataFrame(
+        {
+            "stage": last_rows["StageName"],
+            "amount": last_rows["Amount"],
+            "close_date": last_rows["CloseDate"],
+            "category": last_rows["ForecastCategory"],
+            "is_closed": last_rows["StageName"].map(stages["IsClosed"]) == "true",
+            "is_won": last_rows["StageName"].map(stages["IsWon"]) == "true",
+        }
+    )
+    current = opportunities.set_index("Id")
+    without_history = current[~current.index.isin(state.index)]
+    state = pd.concat(
+        [
+            state,
+            pd.DataFrame(
+                {
+                    "stage": without_history["StageName"],
+                    "amount": without_history["Amount"],
+                    "close_date": without_history["CloseDate"],
+                    "category": without_history["ForecastCategoryName"],
+                    "is_closed": without_history["IsClosed"] == "true",
+                    "is_won": without_history["IsWon"] == "true",
+                }
+            ),
+        ]
+    ).loc[current.index]
+    state = state.assign(
+        rep_id=current["OwnerId"],
+        quarter=quarter_start(state["close_date"]),
+        amount=pd.to_numeric(state["amount"]).fillna(0),
+    )
+
+    open_state = state[~state["is_closed"]]
+    columns = {
+        "closed_won_amount": state[state["is_won"]],
+        "commit_amount": open_state[open_state["category"] == "Commit"],
+        "best_case_amount": open_state[open_state["category"] == "Best Case"],
+        "pipeline_amount": open_state[open_state["category"] == "Pipeline"],
+        "omitted_amount": open_state[open_state["category"] == "Omitted"],
+    }
+    keys = pd.MultiIndex.from_frame(state[["rep_id", "quarter"]].drop_duplicates())
+    expected = pd.DataFrame(
+        {
+            name: rows.groupby(["rep_id", "quarter"])["amount"].sum()
+            for name, rows in columns.items()
+        }
+    )
+    expected = expected.reindex(keys).fillna(0).round(2)
+    expected["open_opportunity_count"] = (
+        open_state.groupby(["rep_id", "quarter"]).size().reindex(keys).fillna(0)
+    )
+    expected = expected.sort_index()
+
+    rows = query(
+        generated_run.bi,
+        "select rep_id, strftime(quarter_start, '%Y-%m-%d'), closed_won_amount::double, "
+        "commit_amount::double, best_case_amount::double, pipeline_amount::double, "
+        "omitted_amount::double, open_opportunity_count from marts.mart_forecast",
+    )
+    actual = (
+        pd.DataFrame(rows, columns=["rep_id", "quarter", *expected.columns])
+        .set_index(["rep_id", "quarter"])
+        .sort_index()
+    )
+    assert len(actual) > 20
+    categories = ["commit_amount", "best_case_amount", "pipeline_amount"]
+    assert (expected[categories].sum() > 0).all()
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
