@@ -2,13 +2,14 @@
 
 import dagster as dg
 
-from orchestration import dbt_assets, ingestion_assets, publish
+from orchestration import commission_checks, dbt_assets, ingestion_assets, publish
 from orchestration.resources import settings_from_env
 
 defs = dg.Definitions.merge(
     ingestion_assets.defs,
     dbt_assets.defs,
     publish.defs,
+    commission_checks.defs,
     dg.Definitions(
         resources={"settings": settings_from_env()},
         # Steps are short and DuckDB allows one writer: run them in one process.

@@ -1,0 +1,131 @@
+-- One booking line per employee, quarter and won opportunity credited to the employee's rep,
+-- in the quarter of the won date, when the employee has a plan in that quarter. Lines fill the
+-- plan's tiers in order of won date, then opportunity_id.
+with
+
+won_events as (
+    select * from {{ ref('int_won_events') }}
+),
+
+credits as (
+    select * from {{ ref('int_opportunity_credits') }}
+),
+
+reps as (
+    select * from {{ ref('int_reps') }}
+),
+
+plan_quarters as (
+    select * from {{ ref('int_commission_plan_quarters') }}
+),
+
+tiers as (
+    select * from {{ ref('stg_sales_ops__comp_plan_tiers') }}
+),
+
+employee_credits as (
+    select
+        credits.opportunity_id,
+        reps.employee_id,
+        sum(credits.split_percentage) as split_percentage
+    from credits
+    inner join reps
+        on credits.rep_id = reps.rep_id
+    where reps.employee_id is not null
+    group by 1, 2
+),
+
+credited_wins as (
+    select
+        employee_credits.employee_id,
+        {{ fiscal_quarter_start('won_events.won_date') }} as quarter_start,
+        won_events.opportunity_id,
+        won_events.won_date,
+        cast(round(
+            coalesce(won_events.won_amount, 0)
+            * cast(employee_credits.split_percentage / 100 as decimal(12, 8)),
+            2
+        ) as decimal(18, 2)) as credited_amount
+    from won_events
+    inner join employee_credits
+        on won_events.opportunity_id = employee_credits.opportunity_id
+),
+
+spans as (
+    select
+        credited_wins.employee_id,
+        plan_quarters.rep_id,
+        credited_wins.quarter_start,
+        credited_wins.opportunity_id,
+        plan_quarters.plan_id,
+        credited_wins.won_date,
+        credited_wins.credited_amount,
+        plan_quarters.quota_amount,
+        plan_quarters.base_rate,
+        sum(credited_wins.credited_amount) over (
+            partition by credited_wins.employee_id, credited_wins.quarter_start
+            order by credited_wins.won_date, credited_wins.opportunity_id
+            rows between unbounded preceding and current row
+        ) as cumulative_after
+    from credited_wins
+    inner join plan_quarters
+        on
+            credited_wins.employee_id = plan_quarters.employee_id
+            and credited_wins.quarter_start = plan_quarters.quarter_start
+),
+
+-- Each tier k covers [floor_k x quota, ceiling_k x quota); no ceiling = no upper bound.
+tier_bounds as (
+    select
+        spans.employee_id,
+        spans.quarter_start,
+        spans.opportunity_id,
+        spans.cumulative_after - spans.credited_amount as cumulative_before,
+        spans.cumulative_after,
+        tiers.floor_attainment * spans.quota_amount as tier_lower,
+        coalesce(tiers.ceiling_attainment * spans.quota_amount, spans.cumulative_after)
+            as tier_upper,
+        tiers.rate_multiplier,
+        spans.base_rate
+    from spans
+    inner join tiers
+        on spans.plan_id = tiers.plan_id
+),
+
+tier_commissions as (
+    select
+        employee_id,
+        quarter_start,
+        opportunity_id,
+        sum(
+            greatest(
+                least(cumulative_after, tier_upper) - greatest(cumulative_before, tier_lower),
+                0
+            )
+            * base_rate
+            * rate_multiplier
+        ) as commission
+    from tier_bounds
+    group by 1, 2, 3
+)
+
+select
+    spans.employee_id,
+    spans.rep_id,
+    spans.quarter_start,
+    spans.opportunity_id,
+    'booking' as line_type,
+    spans.plan_id,
+    spans.won_date,
+    spans.won_date as event_date,
+    spans.credited_amount,
+    cast(spans.cumulative_after - spans.credited_amount as decimal(18, 2)) as cumulative_before,
+    cast(spans.cumulative_after as decimal(18, 2)) as cumulative_after,
+    cast(round(coalesce(tier_commissions.commission, 0), 2) as decimal(18, 2))
+        as commission_amount
+from spans
+left join tier_commissions
+    on
+        spans.employee_id = tier_commissions.employee_id
+        and spans.quarter_start = tier_commissions.quarter_start
+        and spans.opportunity_id = tier_commissions.opportunity_id
