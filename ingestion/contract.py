@@ -277,6 +277,19 @@ OBJECTS: tuple[SourceObject, ...] = (
 
 OBJECTS_BY_FOLDER: dict[str, SourceObject] = {o.folder: o for o in OBJECTS}
 
+FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
+
+# Closed value sets of the contract: (object folder, column) -> allowed values. Empty is NULL
+# and always allowed here; whether a column may be empty is a quality expectation.
+ENUMERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("salesforce/Opportunity", "ForecastCategoryName"): FORECAST_CATEGORIES,
+    ("salesforce/OpportunityHistory", "ForecastCategory"): FORECAST_CATEGORIES,
+    ("salesforce/OpportunityStage", "ForecastCategoryName"): FORECAST_CATEGORIES,
+    ("salesforce/Task", "TaskSubtype"): ("Call", "Email", "Task"),
+    ("hris/workers", "termination_type"): ("Voluntary", "Involuntary"),
+    ("hris/workers", "employment_status"): ("Active", "Terminated", "Leave"),
+}
+
 # Provenance columns the loader adds to every raw table.
 PROVENANCE_COLUMNS: dict[str, str] = {
     "_source_file": "VARCHAR",  # path relative to the landing folder
