@@ -2,7 +2,13 @@
 
 import dagster as dg
 
-from orchestration import commission_checks, dbt_assets, ingestion_assets, publish
+from orchestration import (
+    commission_checks,
+    dbt_assets,
+    ingestion_assets,
+    publish,
+    quality_checks,
+)
 from orchestration.resources import settings_from_env
 
 defs = dg.Definitions.merge(
@@ -10,6 +16,7 @@ defs = dg.Definitions.merge(
     dbt_assets.defs,
     publish.defs,
     commission_checks.defs,
+    quality_checks.defs,
     dg.Definitions(
         resources={"settings": settings_from_env()},
         # Steps are short and DuckDB allows one writer: run them in one process.

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from ingestion.contract import OBJECTS_BY_FOLDER
-from ingestion.loader import IngestionError, load_object
+from ingestion.loader import load_object
 
 OPPORTUNITY = OBJECTS_BY_FOLDER["salesforce/Opportunity"]
 WORKERS = OBJECTS_BY_FOLDER["hris/workers"]
@@ -138,30 +138,38 @@ def test_unparseable_value_rejects_its_row_with_file_line_column(con, landing):
     assert json.loads(record)["Id"] == "O2"
 
 
-def test_missing_required_column_fails_the_file_and_loads_nothing(con, landing):
+def test_missing_required_column_rejects_the_file_and_loads_the_others(con, landing):
     write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{opp_row('O1')}\n")
     write(
         landing,
         "salesforce/Opportunity/b.csv",
         HEADER.replace(",Amount", "") + "\n" + opp_row("O2").replace(",100.50", "") + "\n",
     )
-    with pytest.raises(IngestionError) as error:
-        load_object(con, landing, OPPORTUNITY)
-    message = str(error.value)
-    assert "salesforce/Opportunity/b.csv" in message
-    assert "line 1" in message
-    assert "column Amount" in message
-    # The object's load is one transaction: not even the good file is half-applied.
-    tables = con.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw'"
+    result = load_object(con, landing, OPPORTUNITY)
+    assert result.files_loaded == ["salesforce/Opportunity/a.csv"]
+    [rejection] = result.files_rejected
+    assert str(rejection) == (
+        "salesforce/Opportunity/b.csv, line 1, column Amount: required columns missing: Amount"
+    )
+    assert con.execute('select "Id" from raw.salesforce__opportunity').fetchall() == [("O1",)]
+    assert con.execute(
+        "select source_file, line_number, column_name from audit.rejected_files"
+    ).fetchall() == [("salesforce/Opportunity/b.csv", 1, "Amount")]
+
+
+def test_unterminated_quote_on_the_last_line_rejects_that_row(con, landing):
+    write(
+        landing,
+        "salesforce/Opportunity/a.csv",
+        f"{HEADER}\n{opp_row('O1')}\n{opp_row('O2', chr(34) + 'open')}\n",
+    )
+    result = load_object(con, landing, OPPORTUNITY)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    [(file, line, reason)] = con.execute(
+        "select source_file, line_number, reason from audit.rejected_rows"
     ).fetchall()
-    assert tables == []
-
-
-def test_unterminated_quote_names_the_file(con, landing):
-    write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{opp_row('O1', chr(34) + 'open')}\n")
-    with pytest.raises(IngestionError, match=r"salesforce/Opportunity/a\.csv"):
-        load_object(con, landing, OPPORTUNITY)
+    assert (file, line) == ("salesforce/Opportunity/a.csv", 3)
+    assert "quote" in reason
 
 
 def test_reload_skips_unchanged_replaces_changed_and_drops_removed_files(con, landing):

@@ -30,6 +30,10 @@ select
     first_follow_ups.first_follow_up_at,
     cast(
         {{ dbt.datediff('leads.created_at', 'first_follow_ups.first_follow_up_at', 'second') }}
+        as bigint
+    ) as follow_up_seconds,
+    cast(
+        {{ dbt.datediff('leads.created_at', 'first_follow_ups.first_follow_up_at', 'second') }}
         as double
     ) / 3600 as follow_up_hours
 from leads

@@ -92,6 +92,10 @@ select
     bounded_stints.exited_at,
     cast(
         {{ dbt.datediff('bounded_stints.entered_at', 'bounded_stints.exited_at', 'second') }}
+        as bigint
+    ) as seconds_in_stage,
+    cast(
+        {{ dbt.datediff('bounded_stints.entered_at', 'bounded_stints.exited_at', 'second') }}
         as double
     ) / 86400.0 as days_in_stage,
     bounded_stints.stint_number = bounded_stints.stint_count as is_current

@@ -36,7 +36,8 @@ forecast_amounts as (
         ) as omitted_amount,
         count(case when is_open then opportunity_id end) as open_opportunity_count,
         coalesce(
-            sum(case when is_open then amount * probability / 100 end), 0
+            -- Exact decimal products and sum: the result does not depend on summation order.
+            sum(case when is_open then amount * cast(probability as decimal(9, 4)) end) / 100, 0
         ) as weighted_open_amount
     from states
     group by 1, 2

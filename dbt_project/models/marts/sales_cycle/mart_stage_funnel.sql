@@ -111,7 +111,9 @@ exited_stint_days as (
     select
         cohorts.quarter_start,
         stints.stage_name,
-        avg(stints.days_in_stage) as avg_days_in_stage
+        -- Integer seconds add up exactly, so the mean does not depend on summation order.
+        sum(stints.seconds_in_stage) / 86400.0 / count(stints.seconds_in_stage)
+            as avg_days_in_stage
     from stints
     inner join cohorts
         on stints.opportunity_id = cohorts.opportunity_id

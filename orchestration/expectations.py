@@ -1,0 +1,650 @@
+"""Every Great Expectations suite of the quality gate, in one place.
+
+One suite per raw object (``RAW_SUITES``, keyed by landing folder) and one per published mart
+(``MART_SUITES``); each runs as one blocking Dagster asset check (``quality_checks.py``). A suite
+validates one or more frames, pandas DataFrames read from the working DuckDB:
+
+- ``records(...)``: a raw object's current records (the contract's version rule applied, deleted
+  Salesforce records dropped); every suite also gets the object's key expectations here and a
+  ``schema`` frame comparing the raw table's columns and types with the contract.
+- ``table(...)``: a mart as built in the working warehouse, before publish; every mart suite also
+  gets its grain expectations (unique, not null).
+- ``Frame(name, sql=...)``: a derived frame for cross-row or cross-object rules (split totals per
+  opportunity, statements against their lines). ``{source/Object}`` in the SQL stands for that
+  object's current records.
+
+Expectations are GX 1.x expectation types with their kwargs, plus a severity:
+
+- ``error``: the data breaks the source or mart contract, so numbers built from it are wrong.
+  A failed error-level expectation fails the check with severity ERROR and blocks publish.
+- ``warning``: a data smell worth a look that the contract allows or the marts handle (a NULL
+  where one is unusual, a rate above 1 that can be real). Reported with severity WARN; never
+  blocks.
+
+An expectation that GX cannot evaluate (a column missing, a GX error) counts as error-level:
+a rule that did not run vouches for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ingestion.contract import ENUMERATIONS, FORECAST_CATEGORIES, SourceObject
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A GX expectation type (``expect_...``), its kwargs and how bad a failure is."""
+
+    type: str
+    severity: Severity
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def error(expectation_type: str, **kwargs: Any) -> Expectation:
+    return Expectation(expectation_type, "error", kwargs)
+
+
+def warning(expectation_type: str, **kwargs: Any) -> Expectation:
+    return Expectation(expectation_type, "warning", kwargs)
+
+
+@dataclass(frozen=True)
+class ValuesOf:
+    """A value set read at run time: the non-null values of a column of another object's
+    current records (e.g. the stage names of ``OpportunityStage``)."""
+
+    folder: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One DataFrame a suite validates and the expectations on it.
+
+    ``sql`` None means the suite's own rows (an object's current records, or the mart table).
+    ``computed`` adds columns (name -> DuckDB expression over those rows, window functions
+    allowed). ``row_id`` names the columns that identify a failing row in samples.
+    """
+
+    name: str
+    expectations: tuple[Expectation, ...]
+    sql: str | None = None
+    computed: Mapping[str, str] = field(default_factory=dict)
+    row_id: tuple[str, ...] = ()
+
+
+def records(*expectations: Expectation, computed: Mapping[str, str] | None = None) -> Frame:
+    return Frame("records", expectations, computed=computed or {})
+
+
+def table(*expectations: Expectation) -> Frame:
+    return Frame("table", expectations)
+
+
+# ---------------------------------------------------------------- shorthands for common rules
+
+
+def not_null(*columns: str, severity: Severity = "error") -> tuple[Expectation, ...]:
+    return tuple(
+        Expectation("expect_column_values_to_not_be_null", severity, {"column": c}) for c in columns
+    )
+
+
+def between(
+    column: str, low: float | None, high: float | None, severity: Severity = "error", **kw: Any
+) -> Expectation:
+    return Expectation(
+        "expect_column_values_to_be_between",
+        severity,
+        {"column": column, "min_value": low, "max_value": high, **kw},
+    )
+
+
+def non_negative(*columns: str, severity: Severity = "error") -> tuple[Expectation, ...]:
+    return tuple(between(c, 0, None, severity) for c in columns)
+
+
+def fraction(*columns: str) -> tuple[Expectation, ...]:
+    """A rate that is a share of a whole: [0, 1] (error)."""
+    return tuple(between(c, 0, 1) for c in columns)
+
+
+def ratio_usually_fraction(*columns: str) -> tuple[Expectation, ...]:
+    """A rate that cannot be negative but can legitimately exceed 1 (people counted in the
+    numerator that the denominator misses, more leavers than average headcount): >= 0 is an
+    error, above 1 a warning."""
+    return tuple(e for c in columns for e in (between(c, 0, None), between(c, 0, 1, "warning")))
+
+
+def percent(*columns: str) -> tuple[Expectation, ...]:
+    return tuple(between(c, 0, 100) for c in columns)
+
+
+def in_set(column: str, values: Any, severity: Severity = "error", **kw: Any) -> Expectation:
+    return Expectation(
+        "expect_column_values_to_be_in_set",
+        severity,
+        {"column": column, "value_set": values, **kw},
+    )
+
+
+def enumeration(folder: str, column: str) -> Expectation:
+    """The contract's closed value set of ``folder.column`` (NULL allowed)."""
+    return in_set(column, list(ENUMERATIONS[(folder, column)]))
+
+
+def not_before(later: str, earlier: str, severity: Severity = "error") -> Expectation:
+    """``later >= earlier`` where both are set."""
+    return Expectation(
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        severity,
+        {
+            "column_A": later,
+            "column_B": earlier,
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+    )
+
+
+def equal(column_a: str, column_b: str, severity: Severity = "error") -> Expectation:
+    return Expectation(
+        "expect_column_pair_values_to_be_equal",
+        severity,
+        {"column_A": column_a, "column_B": column_b, "ignore_row_if": "either_value_is_missing"},
+    )
+
+
+@dataclass(frozen=True)
+class Where:
+    """A row condition (``column operator value``); becomes a GX ``Condition`` at run time."""
+
+    column: str
+    operator: Literal["==", "!=", ">", ">=", "<", "<=", "is not null"]
+    value: Any = None
+
+    def __str__(self) -> str:
+        value = "" if self.operator == "is not null" else f" {self.value!r}"
+        return f"{self.column} {self.operator}{value}"
+
+
+def where(*conditions: Where) -> dict[str, tuple[Where, ...]]:
+    """Restrict an expectation to the rows matching every condition (GX ``row_condition``)."""
+    return {"row_condition": conditions}
+
+
+STAGE_NAMES = ValuesOf("salesforce/OpportunityStage", "ApiName")
+PLAN_IDS = ValuesOf("sales_ops/comp_plans", "plan_id")
+USER_IDS = ValuesOf("salesforce/User", "Id")
+
+# Factors the survey tool is set up with. The contract allows other factor names, so another
+# name is only a warning; it mostly catches a mis-typed `eNPS`, whose answers would silently be
+# read as a 1-5 factor and drop out of eNPS.
+SURVEY_FACTORS = ("eNPS", "Satisfaction", "Engagement", "Growth")
+ENPS = Where("factor", "==", "eNPS")
+OTHER_FACTORS = (Where("factor", "!=", "eNPS"), Where("factor", "is not null"))
+
+# ------------------------------------------------------------------------------ raw objects
+# Every suite also gets (from the contract, see ``raw_suite``): the required columns present
+# and typed as the contract says, and the key not null and unique among the current records
+# (error).
+
+RAW_SUITES: dict[str, tuple[Frame, ...]] = {
+    "salesforce/User": (
+        records(
+            # dim_reps joins HRIS on it: two users with one employee number double a rep.
+            warning("expect_column_values_to_be_unique", column="EmployeeNumber"),
+            in_set("ManagerId", USER_IDS, "warning"),
+            *not_null("IsActive", severity="warning"),
+        ),
+    ),
+    "salesforce/Account": (records(*not_null("OwnerId", severity="warning")),),
+    "salesforce/OpportunityStage": (
+        records(
+            # ApiName is what Opportunity.StageName refers to; SortOrder orders the funnel;
+            # IsClosed / IsWon decide won and lost everywhere downstream.
+            *not_null("ApiName", "SortOrder", "IsClosed", "IsWon"),
+            error("expect_column_values_to_be_unique", column="ApiName"),
+            enumeration("salesforce/OpportunityStage", "ForecastCategoryName"),
+            between("DefaultProbability", 0, 100),
+            in_set("IsClosed", [True], **where(Where("IsWon", "==", True))),
+        ),
+    ),
+    "salesforce/Opportunity": (
+        records(
+            *not_null("StageName", "CreatedDate"),
+            in_set("StageName", STAGE_NAMES),
+            enumeration("salesforce/Opportunity", "ForecastCategoryName"),
+            between("Amount", 0, None),
+            between("Probability", 0, 100),
+            in_set("IsClosed", [True], **where(Where("IsWon", "==", True))),
+            # An opportunity without owner, amount or close date drops out of some marts.
+            *not_null("OwnerId", "Amount", "CloseDate", severity="warning"),
+        ),
+    ),
+    "salesforce/OpportunityHistory": (
+        records(
+            *not_null("OpportunityId", "StageName", "CreatedDate"),
+            in_set("StageName", STAGE_NAMES),
+            enumeration("salesforce/OpportunityHistory", "ForecastCategory"),
+            between("Amount", 0, None),
+            between("Probability", 0, 100),
+        ),
+    ),
+    "salesforce/OpportunitySplit": (
+        records(
+            *not_null("OpportunityId", "SplitOwnerId", "SplitPercentage"),
+            between("SplitPercentage", 0, 100),
+        ),
+        # Revenue splits credit 100 % of a live opportunity; a cent of rounding is tolerated.
+        Frame(
+            "split_totals",
+            sql="""
+                select
+                    splits."OpportunityId",
+                    count(*) as split_rows,
+                    sum(splits."SplitPercentage") as split_percentage_total
+                from {salesforce/OpportunitySplit} as splits
+                inner join {salesforce/Opportunity} as opportunities
+                    on splits."OpportunityId" = opportunities."Id"
+                group by splits."OpportunityId"
+                order by splits."OpportunityId"
+            """,
+            expectations=(between("split_percentage_total", 99.99, 100.01),),
+            row_id=("OpportunityId", "split_rows"),
+        ),
+    ),
+    "salesforce/Lead": (records(*not_null("OwnerId", "CreatedDate", severity="warning")),),
+    "salesforce/Task": (
+        records(
+            enumeration("salesforce/Task", "TaskSubtype"),
+            # An activity's time is coalesce(CompletedDateTime, CreatedDate).
+            *not_null("OwnerId", "CreatedDate", severity="warning"),
+        ),
+    ),
+    "salesforce/Event": (
+        records(
+            *not_null("OwnerId", "StartDateTime", severity="warning"),
+            not_before("EndDateTime", "StartDateTime", "warning"),
+            *non_negative("DurationInMinutes", severity="warning"),
+        ),
+    ),
+    "hris/workers": (
+        records(
+            *not_null("hire_date"),
+            not_before("termination_date", "hire_date"),
+            enumeration("hris/workers", "termination_type"),
+            enumeration("hris/workers", "employment_status"),
+            # Turnover counts by department and termination date.
+            *not_null("department", severity="warning"),
+            # A leaver without a last day is counted as employed for ever.
+            warning(
+                "expect_column_values_to_not_be_null",
+                column="termination_date",
+                **where(Where("employment_status", "==", "Terminated")),
+            ),
+        ),
+    ),
+    "survey/responses": (
+        records(
+            *not_null("survey_id", "submitted_at"),
+            between("score", 0, 10, **where(ENPS)),
+            between("score", 1, 5, **where(*OTHER_FACTORS)),
+            in_set("factor", list(SURVEY_FACTORS), "warning"),
+            # An answer without employee or factor cannot be counted anywhere useful.
+            *not_null("employee_id", "factor", severity="warning"),
+        ),
+    ),
+    "sales_ops/quotas": (
+        records(
+            *non_negative("quota_amount"),
+            in_set("day_of_month", [1]),
+            computed={"day_of_month": "extract(day from month_start)"},
+        ),
+    ),
+    "sales_ops/comp_plans": (
+        records(
+            # Empty cap_multiple means no cap; a cap of 0 or less would pay nothing.
+            between("cap_multiple", 0, None, strict_min=True),
+            *non_negative("clawback_days"),
+        ),
+    ),
+    "sales_ops/comp_plan_tiers": (
+        records(
+            *not_null("rate_multiplier"),
+            *non_negative("floor_attainment", "rate_multiplier"),
+            in_set("plan_id", PLAN_IDS),
+            error(
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                column_A="ceiling_attainment",
+                column_B="floor_attainment",
+                ignore_row_if="either_value_is_missing",
+            ),
+            # Tiers of a plan, by floor, are contiguous: each starts where the previous one
+            # ends, and only the last one may be open-ended (an empty ceiling).
+            equal("floor_attainment", "previous_ceiling"),
+            error(
+                "expect_column_values_to_not_be_null",
+                column="previous_ceiling",
+                **where(Where("tier_number", ">", 1)),
+            ),
+            # Bookings below a first floor above 0 earn nothing: a threshold, or a lost row.
+            between("floor_attainment", 0, 0, "warning", **where(Where("tier_number", "==", 1))),
+            computed={
+                "tier_number": (
+                    "row_number() over (partition by plan_id order by floor_attainment)"
+                ),
+                "previous_ceiling": (
+                    "lag(ceiling_attainment) over (partition by plan_id order by floor_attainment)"
+                ),
+            },
+        ),
+    ),
+    "sales_ops/plan_assignments": (
+        records(
+            *not_null("plan_id", "effective_start", "quarterly_target_incentive"),
+            in_set("plan_id", PLAN_IDS),
+            not_before("effective_end", "effective_start"),
+            *non_negative("quarterly_target_incentive"),
+        ),
+    ),
+}
+
+
+def schema_frame(obj: SourceObject) -> Frame:
+    """The raw table's columns against the contract: one row per contract column."""
+    contract = ", ".join(
+        f"('{name}', '{dtype}', {position})"
+        for position, (name, dtype) in enumerate(obj.columns.items(), start=1)
+    )
+    sql = f"""
+        select contract.column_name, contract.contract_type, actual.data_type as warehouse_type
+        from (values {contract}) as contract (column_name, contract_type, position)
+        left join information_schema.columns as actual
+            on actual.table_schema = 'raw'
+            and actual.table_name = '{obj.table}'
+            and actual.column_name = contract.column_name
+        order by contract.position
+    """
+    return Frame(
+        "schema",
+        (
+            # A required column missing from the raw table.
+            *not_null("warehouse_type"),
+            # Typed as the contract says, so every loaded value parsed as its type.
+            equal("warehouse_type", "contract_type"),
+        ),
+        sql=sql,
+        row_id=("column_name",),
+    )
+
+
+def key_expectations(key: tuple[str, ...]) -> tuple[Expectation, ...]:
+    unique = (
+        error("expect_column_values_to_be_unique", column=key[0])
+        if len(key) == 1
+        else error("expect_compound_columns_to_be_unique", column_list=list(key))
+    )
+    return (*not_null(*key), unique)
+
+
+def raw_suite(obj: SourceObject) -> tuple[Frame, ...]:
+    """The frames of a raw object's suite: schema, current records (key first), the rest."""
+    declared = RAW_SUITES.get(obj.folder, ())
+    own = next((f for f in declared if f.name == "records"), records())
+    others = tuple(f for f in declared if f.name != "records")
+    own = Frame(
+        own.name,
+        (*key_expectations(obj.key), *own.expectations),
+        computed=own.computed,
+        row_id=(*obj.key, "_source_file", "_source_line"),
+    )
+    return (schema_frame(obj), own, *others)
+
+
+# ------------------------------------------------------------------------------------ marts
+# Every suite also gets its grain: each grain column not null, the grain unique (error).
+
+
+@dataclass(frozen=True)
+class MartSuite:
+    grain: tuple[str, ...]
+    frames: tuple[Frame, ...]
+
+
+COUNTS_PIPELINE = ("opportunities_created", "meetings_booked", "won_count", "lost_count")
+
+# Statements against the sums of their lines, to the cent.
+STATEMENT_RECONCILIATION = """
+    with line_totals as (
+        select
+            employee_id,
+            quarter_start,
+            sum(case when line_type = 'booking' then credited_amount else 0 end) as booked,
+            sum(case when line_type = 'booking' then commission_amount else 0 end) as gross,
+            sum(case when line_type = 'clawback' then commission_amount else 0 end) as clawed
+        from marts.fct_commission_lines
+        group by all
+    )
+    select
+        statements.employee_id,
+        statements.quarter_start,
+        cast(statements.credited_bookings as decimal(18, 2)) as credited_bookings,
+        cast(coalesce(line_totals.booked, 0) as decimal(18, 2)) as booking_lines_credited,
+        cast(statements.gross_commission as decimal(18, 2)) as gross_commission,
+        cast(coalesce(line_totals.gross, 0) as decimal(18, 2)) as booking_lines_commission,
+        cast(statements.clawback_amount as decimal(18, 2)) as clawback_amount,
+        cast(coalesce(line_totals.clawed, 0) as decimal(18, 2)) as clawback_lines_commission,
+        cast(statements.payout_amount as decimal(18, 2)) as payout_amount,
+        cast(statements.capped_commission + statements.clawback_amount as decimal(18, 2))
+            as capped_plus_clawbacks
+    from marts.mart_commission_statements as statements
+    left join line_totals
+        on statements.employee_id = line_totals.employee_id
+        and statements.quarter_start = line_totals.quarter_start
+    order by statements.employee_id, statements.quarter_start
+"""
+
+SUPPRESSED = where(Where("is_suppressed", "==", True))
+SURVEY_SCORES = (
+    "enps",
+    "promoters_pct",
+    "passives_pct",
+    "detractors_pct",
+    "satisfaction_avg",
+    "engagement_favorable_pct",
+)
+
+MART_SUITES: dict[str, MartSuite] = {
+    "dim_reps": MartSuite(
+        ("rep_id",),
+        (table(not_before("termination_date", "hire_date"), *not_null("is_active")),),
+    ),
+    "fct_opportunities": MartSuite(
+        ("opportunity_id",),
+        (
+            table(
+                *not_null("stage_name", "created_date", "is_closed", "is_won"),
+                *non_negative("amount", "touchpoints"),
+                between("probability", 0, 100),
+                in_set("forecast_category", list(FORECAST_CATEGORIES)),
+                in_set("is_closed", [True], **where(Where("is_won", "==", True))),
+                # Closed before it was created: an export or data-entry error upstream.
+                *non_negative("sales_cycle_days", severity="warning"),
+            ),
+        ),
+    ),
+    "fct_stage_durations": MartSuite(
+        ("opportunity_id", "stint_number"),
+        (
+            table(
+                *not_null("stage_name", "entered_at"),
+                *non_negative("days_in_stage"),
+                not_before("exited_at", "entered_at"),
+            ),
+        ),
+    ),
+    "mart_pipeline_monthly": MartSuite(
+        ("rep_id", "month_start"),
+        (
+            table(
+                *non_negative(*COUNTS_PIPELINE, "pipeline_created_amount", "won_amount"),
+                *fraction("win_rate"),
+            ),
+        ),
+    ),
+    "mart_forecast": MartSuite(
+        ("rep_id", "quarter_start"),
+        (
+            table(
+                *non_negative(
+                    "closed_won_amount",
+                    "commit_amount",
+                    "best_case_amount",
+                    "pipeline_amount",
+                    "omitted_amount",
+                    "open_opportunity_count",
+                    "weighted_open_amount",
+                ),
+                not_before("forecast_best_case_amount", "forecast_commit_amount"),
+                not_before("forecast_commit_amount", "closed_won_amount"),
+            ),
+        ),
+    ),
+    "mart_sales_cycle_quarterly": MartSuite(
+        ("rep_id", "quarter_start"),
+        (
+            table(
+                *non_negative("won_count", "lost_count", "won_amount"),
+                *fraction("win_rate"),
+                *non_negative(
+                    "avg_sales_cycle_days", "pipeline_velocity_per_day", severity="warning"
+                ),
+            ),
+        ),
+    ),
+    "mart_stage_funnel": MartSuite(
+        ("quarter_start", "stage_name"),
+        (
+            table(
+                *non_negative("opportunities_reached", "opportunities_advanced"),
+                not_before("opportunities_reached", "opportunities_advanced"),
+                *fraction("conversion_to_next_rate"),
+                *non_negative("avg_days_in_stage"),
+            ),
+        ),
+    ),
+    "mart_rep_performance_monthly": MartSuite(
+        ("rep_id", "month_start"),
+        (
+            table(
+                *non_negative(
+                    "calls",
+                    "emails",
+                    "other_tasks",
+                    "meetings_held",
+                    "total_activities",
+                    "opportunities_created",
+                    "won_count",
+                    "won_amount",
+                    "leads_created",
+                    "leads_converted",
+                    "leads_without_follow_up",
+                    "credited_bookings",
+                    "quota_amount",
+                    "avg_follow_up_hours",
+                ),
+                *fraction("win_rate", "lead_conversion_rate"),
+                not_before("leads_created", "leads_converted"),
+                # Attainment has no upper bound: 250 % of quota is a good quarter, not an error.
+                between("quota_attainment_rate", 0, None),
+            ),
+        ),
+    ),
+    "mart_seller_experience": MartSuite(
+        ("survey_id", "department"),
+        (
+            table(
+                *not_null("is_suppressed"),
+                between("respondents", 1, None),
+                # Respondents outside the HRIS headcount can push it above 1.
+                *ratio_usually_fraction("response_rate"),
+                between("enps", -100, 100),
+                *percent(
+                    "promoters_pct", "passives_pct", "detractors_pct", "engagement_favorable_pct"
+                ),
+                between("satisfaction_avg", 1, 5),
+                # Confidentiality: a suppressed group shows no score at all.
+                *(
+                    error("expect_column_values_to_be_null", column=c, **SUPPRESSED)
+                    for c in SURVEY_SCORES
+                ),
+            ),
+        ),
+    ),
+    "mart_turnover_quarterly": MartSuite(
+        ("department", "quarter_start"),
+        (
+            table(
+                *non_negative(
+                    "headcount_start", "headcount_end", "separations", "voluntary_separations"
+                ),
+                not_before("separations", "voluntary_separations"),
+                # More leavers than average headcount in a small department is possible.
+                *ratio_usually_fraction("turnover_rate", "annualized_turnover_rate"),
+            ),
+        ),
+    ),
+    "fct_commission_lines": MartSuite(
+        ("employee_id", "quarter_start", "opportunity_id", "line_type"),
+        (
+            table(
+                in_set("line_type", ["booking", "clawback"]),
+                between("commission_amount", 0, None, **where(Where("line_type", "==", "booking"))),
+                between(
+                    "commission_amount", None, 0, **where(Where("line_type", "==", "clawback"))
+                ),
+                not_before("cumulative_after", "cumulative_before"),
+            ),
+        ),
+    ),
+    "mart_commission_statements": MartSuite(
+        ("employee_id", "quarter_start"),
+        (
+            table(
+                *non_negative("credited_bookings", "gross_commission", "capped_commission"),
+                between("clawback_amount", None, 0),
+                not_before("gross_commission", "capped_commission"),
+                # Attainment has no upper bound; a base rate above 1 pays more than was booked.
+                between("attainment_rate", 0, None),
+                between("base_rate", 0, None),
+                between("base_rate", 0, 1, "warning"),
+            ),
+            Frame(
+                "reconciliation",
+                sql=STATEMENT_RECONCILIATION,
+                expectations=(
+                    equal("credited_bookings", "booking_lines_credited"),
+                    equal("gross_commission", "booking_lines_commission"),
+                    equal("clawback_amount", "clawback_lines_commission"),
+                    equal("payout_amount", "capped_plus_clawbacks"),
+                ),
+                row_id=("employee_id", "quarter_start"),
+            ),
+        ),
+    ),
+}
+
+
+def mart_suite(name: str) -> tuple[Frame, ...]:
+    """The frames of a mart's suite, its grain expectations first on the table frame."""
+    suite = MART_SUITES[name]
+    own = next((f for f in suite.frames if f.name == "table"), table())
+    others = tuple(f for f in suite.frames if f.name != "table")
+    own = Frame("table", (*key_expectations(suite.grain), *own.expectations), row_id=suite.grain)
+    return (own, *others)

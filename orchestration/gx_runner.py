@@ -1,0 +1,330 @@
+"""Run Great Expectations 1.x suites on pandas DataFrames and write their Data Docs.
+
+GX is imported on first use only (the import costs seconds) with its analytics off, and one
+ephemeral context per Data Docs folder serves every suite of the process (a Dagster run). Each
+validation writes its own Data Docs page (the site index is not rebuilt: that re-renders every
+result of the run, for every suite). GX's own failures (an expectation that raised) are
+reported as failed error-level expectations, never as passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import operator
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+
+from orchestration.expectations import Expectation, Severity, Where
+
+DOCS_SITE = "spm"
+SAMPLE_SIZE = 20  # failing values and row indexes GX returns per expectation
+OBSERVED_VALUES_SHOWN = 5
+KEEP_RUNS = 30  # Data Docs pages kept per validation
+POSITION = "spm_position"  # meta key: the expectation's index in its batch
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One frame to validate: its rows, resolved expectations and the columns naming a row."""
+
+    frame: str
+    data: pd.DataFrame
+    expectations: Sequence[Expectation]
+    row_id: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed (or unevaluable) expectation, with what GX observed and some failing rows."""
+
+    frame: str
+    expectation: str
+    column: str
+    severity: Severity
+    observed: str
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    sample_rows: pd.DataFrame | None = None
+    error: str | None = None
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    evaluated: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    docs_pages: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    @property
+    def errors(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity == "warning"]
+
+    @property
+    def docs_page(self) -> Path | None:
+        """The page to look at first: the first frame that failed, else the first frame."""
+        for failure in self.failures:
+            if failure.frame in self.docs_pages:
+                return self.docs_pages[failure.frame]
+        return next(iter(self.docs_pages.values()), None)
+
+
+@functools.cache
+def gx() -> ModuleType:
+    """``great_expectations``, imported once, with analytics switched off first."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations
+
+    return great_expectations
+
+
+@functools.lru_cache(maxsize=4)
+def _context(docs_dir: str) -> Any:
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+        data_docs_sites={
+            DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": docs_dir,
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+    )
+    context = gx().get_context(mode="ephemeral", project_config=config)
+    context.data_sources.add_pandas(DOCS_SITE)
+    return context
+
+
+def _camel(expectation_type: str) -> str:
+    return "".join(part.capitalize() for part in expectation_type.split("_"))
+
+
+COMPARISONS = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+
+
+def _row_condition(conditions: Sequence[Where]) -> Any:
+    from great_expectations.expectations.row_conditions import AndCondition, Column
+
+    built = [
+        Column(c.column).is_not_null()
+        if c.operator == "is not null"
+        else COMPARISONS[c.operator](Column(c.column), c.value)
+        for c in conditions
+    ]
+    return built[0] if len(built) == 1 else AndCondition(conditions=built)
+
+
+def build_expectation(expectation: Expectation, position: int) -> Any:
+    """The GX expectation object. GX's own severity mirrors ours so Data Docs show it, and
+    ``meta`` remembers the expectation's position to map GX's results back to it."""
+    import great_expectations.expectations as gxe
+
+    cls = getattr(gxe, _camel(expectation.type), None)
+    if cls is None:
+        raise ValueError(f"unknown Great Expectations expectation type {expectation.type!r}")
+    kwargs = dict(expectation.kwargs)
+    if "row_condition" in kwargs:
+        kwargs["row_condition"] = _row_condition(kwargs["row_condition"])
+    severity = "critical" if expectation.severity == "error" else "warning"
+    return cls(**kwargs, severity=severity, meta={POSITION: position})
+
+
+def _validation_definition(context: Any, name: str, expectations: Sequence[Expectation]) -> Any:
+    """A validation definition named ``name`` over a whole-DataFrame batch, rebuilt each run so
+    value sets read at run time are current."""
+    source = context.data_sources.get(DOCS_SITE)
+    if name in source.get_asset_names():
+        asset = source.get_asset(name)
+        batch_definition = asset.get_batch_definition("whole")
+    else:
+        batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
+            "whole"
+        )
+    for store in (context.validation_definitions, context.suites):
+        with contextlib.suppress(Exception):  # not there yet: nothing to delete
+            store.delete(name)
+    suite = context.suites.add(gx().ExpectationSuite(name=name))
+    for position, expectation in enumerate(expectations):
+        suite.add_expectation(build_expectation(expectation, position))
+    return context.validation_definitions.add(
+        gx().ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+
+
+def validate(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResult:
+    """Validate every batch of a suite, write its Data Docs pages, return what failed."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context = _context(str(docs_dir))
+    result = SuiteResult(suite=suite)
+    keys = {}
+    for batch in batches:
+        name = f"{suite}.{batch.frame}"
+        definition = _validation_definition(context, name, batch.expectations)
+        outcome = definition.run(
+            batch_parameters={"dataframe": batch.data},
+            result_format={
+                "result_format": "SUMMARY",
+                "partial_unexpected_count": SAMPLE_SIZE,
+            },
+        )
+        result.rows[batch.frame] = len(batch.data)
+        result.evaluated += len(outcome.results)
+        result.failures += [
+            _failure(batch, r) for r in outcome.results if not r.success or _exception(r)
+        ]
+        keys[batch.frame] = _result_key(context, name, outcome.meta["run_id"])
+    # Only this suite's pages: rebuilding the index re-renders every result of the run.
+    context.build_data_docs(
+        site_names=[DOCS_SITE], resource_identifiers=list(keys.values()), build_index=False
+    )
+    for frame, key in keys.items():
+        page = _url_to_path(
+            context.get_docs_sites_urls(resource_identifier=key, site_name=DOCS_SITE)[0]["site_url"]
+        )
+        prune_old_pages(page)
+        result.docs_pages[frame] = page
+    return result
+
+
+def prune_old_pages(page: Path, keep: int = KEEP_RUNS) -> None:
+    """Keep the newest ``keep`` runs' pages of a validation; a nightly run adds one each."""
+    runs = sorted(p for p in page.parent.parent.iterdir() if p.is_dir())  # named by run time
+    for old in runs[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _result_key(context: Any, name: str, run_id: Any) -> Any:
+    for key in context.validation_results_store.list_keys():
+        if key.expectation_suite_identifier.name == name and key.run_id == run_id:
+            return key
+    raise RuntimeError(f"Great Expectations did not store the validation result of {name}")
+
+
+def _url_to_path(url: str) -> Path:
+    return Path(unquote(urlparse(url).path))
+
+
+def _exception(result: Any) -> str | None:
+    """GX's message when evaluating the expectation raised; its shape varies by failure."""
+    info = result.exception_info or {}
+    entries = [info] if "raised_exception" in info else list(info.values())
+    messages = [e.get("exception_message") for e in entries if e.get("raised_exception")]
+    return "; ".join(sorted({str(m) for m in messages})) or None
+
+
+def columns_of(expectation: Expectation) -> list[str]:
+    """The columns an expectation is about (not those of its row condition)."""
+    kwargs = expectation.kwargs
+    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+    return columns + list(kwargs.get("column_list") or [])
+
+
+def describe(expectation: Expectation) -> str:
+    """``expect_column_values_to_be_between(min_value=0, max_value=1)``: type and parameters."""
+    skip = {"column", "column_A", "column_B", "column_list", "row_condition", "ignore_row_if"}
+    shown = []
+    for key, value in expectation.kwargs.items():
+        if key in skip or value is None:
+            continue
+        if isinstance(value, list) and len(value) > 8:
+            value = [*value[:8], "..."]
+        shown.append(f"{key}={value}")
+    return f"{expectation.type}({', '.join(shown)})"
+
+
+def describe_column(expectation: Expectation) -> str:
+    column = ", ".join(columns_of(expectation)) or "(table)"
+    conditions = expectation.kwargs.get("row_condition")
+    if not conditions:
+        return column
+    return f"{column} where {' and '.join(str(c) for c in conditions)}"
+
+
+def _observed(result: dict[str, Any]) -> str:
+    """``3 of 120 rows; e.g. 'Prospect', NULL`` for row-level rules, else GX's observed value."""
+    if "unexpected_count" not in result:
+        return _value(result.get("observed_value"))
+    text = f"{result['unexpected_count']} of {result.get('element_count')} rows"
+    examples = list(dict.fromkeys(_value(v) for v in result.get("partial_unexpected_list") or []))
+    if not examples:
+        return text
+    more = ", ..." if len(examples) > OBSERVED_VALUES_SHOWN else ""
+    return f"{text}; e.g. {', '.join(examples[:OBSERVED_VALUES_SHOWN])}{more}"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_value(v) for v in value) + ")"
+    if value is None or (not isinstance(value, list | dict | str) and pd.isna(value)):
+        return "NULL"
+    if hasattr(value, "item"):
+        value = value.item()
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _failure(batch: Batch, result: Any) -> Failure:
+    expectation = batch.expectations[result.expectation_config.meta[POSITION]]
+    details = dict(result.result or {})
+    error = _exception(result)
+    if error:
+        # An expectation that did not run vouches for nothing: block, whatever its level.
+        return Failure(
+            frame=batch.frame,
+            expectation=describe(expectation),
+            column=describe_column(expectation),
+            severity="error",
+            observed=f"Great Expectations error: {error}",
+            error=error,
+        )
+    indexes = details.get("partial_unexpected_index_list") or []
+    sample = None
+    if indexes and all(not isinstance(i, dict) for i in indexes):
+        shown = list(dict.fromkeys([*batch.row_id, *columns_of(expectation)]))
+        sample = batch.data.loc[indexes, [c for c in shown if c in batch.data.columns]]
+    return Failure(
+        frame=batch.frame,
+        expectation=describe(expectation),
+        column=describe_column(expectation),
+        severity=expectation.severity,
+        observed=_observed(details),
+        unexpected_count=details.get("unexpected_count"),
+        element_count=details.get("element_count"),
+        sample_rows=sample,
+    )
