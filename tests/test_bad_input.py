@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ingestion import loader
+from ingestion import file_scan
 from ingestion.contract import OBJECTS_BY_FOLDER
 from ingestion.loader import load_object, record_shifts
 from orchestration.ingestion_assets import (
@@ -203,18 +203,18 @@ def test_record_shifts_place_good_records_past_gaps():
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
 def test_the_byte_scan_is_exact_across_chunk_boundaries(tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(loader, "CHUNK", chunk)
+    monkeypatch.setattr(file_scan, "CHUNK", chunk)
     data = 'h\r\n\r\na,"\n\nb"\r\n\n\ré\n\n'.encode() + b"x\xc3(\n\n\n"
     path = tmp_path / "f.csv"
     path.write_bytes(data)
-    scan = loader.scan_bytes(path)
+    scan = file_scan.scan_bytes(path)
     lines = data.split(b"\n")
     # An empty line follows a newline and ends with one; a lone CR counts as empty.
     blank = [n + 1 for n, line in enumerate(lines[:-1]) if n and line in (b"", b"\r")]
     assert scan.blank_lines == blank == [2, 4, 6, 8, 10, 11]
     assert scan.last_line == 9
     assert scan.undecodable_at == data.index(b"\xc3(")
-    assert loader.lines_at(path, [0, 3, len(data) - 1, data.index(b"x")]) == [1, 2, 11, 9]
+    assert file_scan.lines_at(path, [0, 3, len(data) - 1, data.index(b"x")]) == [1, 2, 11, 9]
 
 
 # --- file-level failures: nothing of the file loads, the others do --------------------------
