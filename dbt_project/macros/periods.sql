@@ -21,3 +21,22 @@
 {% macro fiscal_quarter_end(quarter_start) -%}
     cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 3, quarter_start)) }} as date)
 {%- endmacro %}
+
+{#-
+    The `quarter_count` fiscal quarters that end with the fiscal quarter of the as-of date:
+    a select of quarter_start and quarter_end, newest first.
+-#}
+{% macro fiscal_quarters_up_to_as_of(quarter_count) -%}
+    select
+        cast({{ dbt.dateadd(
+            'month',
+            '-3 * (quarter_numbers.generated_number - 1)',
+            fiscal_quarter_start(as_of_date()),
+        ) }} as date) as quarter_start,
+        {{ fiscal_quarter_end(dbt.dateadd(
+            'month',
+            '-3 * (quarter_numbers.generated_number - 1)',
+            fiscal_quarter_start(as_of_date()),
+        )) }} as quarter_end
+    from ({{ dbt.generate_series(quarter_count) }}) as quarter_numbers
+{%- endmacro %}

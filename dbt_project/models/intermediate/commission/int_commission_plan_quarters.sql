@@ -20,30 +20,8 @@ reps as (
 ),
 
 -- 400 quarters (100 years) back from the as-of quarter: more than any assignment spans.
-quarter_numbers as (
-    {{ dbt.generate_series(400) }}
-),
-
-as_of_quarter as (
-    select {{ fiscal_quarter_start(as_of_date()) }} as quarter_start
-),
-
-quarter_starts as (
-    select
-        cast({{ dbt.dateadd(
-            'month',
-            '-3 * (quarter_numbers.generated_number - 1)',
-            'as_of_quarter.quarter_start',
-        ) }} as date) as quarter_start
-    from quarter_numbers
-    cross join as_of_quarter
-),
-
 quarters as (
-    select
-        quarter_start,
-        {{ fiscal_quarter_end('quarter_start') }} as quarter_end
-    from quarter_starts
+    {{ fiscal_quarters_up_to_as_of(400) }}
 ),
 
 overlapping_assignments as (
