@@ -6,8 +6,11 @@ from orchestration import (
     commission_checks,
     dbt_assets,
     ingestion_assets,
+    jobs,
     publish,
     quality_checks,
+    schedules,
+    sensors,
 )
 from orchestration.resources import settings_from_env
 
@@ -17,6 +20,9 @@ defs = dg.Definitions.merge(
     publish.defs,
     commission_checks.defs,
     quality_checks.defs,
+    jobs.defs,
+    schedules.defs,
+    sensors.defs,
     dg.Definitions(
         resources={"settings": settings_from_env()},
         # Steps are short and DuckDB allows one writer: run them in one process.

@@ -18,6 +18,7 @@ import duckdb
 
 from ingestion.contract import OBJECTS, SourceObject, snake_case
 from ingestion.loader import AUDIT_SCHEMA, FileRejection, ObjectLoadResult, load_object
+from orchestration.jobs import INGESTION_RETRY_POLICY
 from orchestration.resources import SpmSettings
 
 GROUP = "ingestion"
@@ -195,6 +196,7 @@ def build_ingestion_asset(obj: SourceObject) -> dg.Definitions:
         key=key,
         group_name=GROUP,
         kinds={"duckdb", "csv"},
+        retry_policy=INGESTION_RETRY_POLICY,
         description=(
             f"Every `{obj.folder}/*.csv` landing file loaded into `raw.{obj.table}` with types "
             "from the source contract and provenance columns (`_source_file`, `_source_line`, "

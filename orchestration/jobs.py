@@ -1,0 +1,44 @@
+"""The nightly job: every asset and every check, as the schedule and the landing sensor run it.
+
+Retries, and why a failed quality check is never one of them:
+
+- ``dagster/max_retries`` re-executes a failed run (from the failed step) when the instance has
+  ``run_retries`` enabled (``dagster.yaml``; the daemon of ``dagster dev`` does the retrying).
+- ``dagster/retry_on_asset_or_op_failure: false`` limits those retries to runs that failed
+  without a failed step: the run worker crashed, was killed or could not start. A run failed by a
+  step, and so by a blocking check (Dagster fails the check's step with
+  ``DagsterAssetCheckFailedError``) or by a dbt test, is not re-executed: the data would fail
+  the same way again.
+- Transient I/O inside a step (reading the landing folder) is retried by the step's own
+  ``RetryPolicy``: ``INGESTION_RETRY_POLICY``, for the ingestion assets only. Dagster never
+  applies a ``RetryPolicy`` to a failed check's verdict (it is raised outside user code); a
+  policy on the dbt step would re-run ``dbt build`` after a failed dbt test, so it has none.
+"""
+
+import dagster as dg
+
+NIGHTLY_JOB_NAME = "nightly_materialization"
+MAX_RUN_RETRIES = 2
+
+RETRY_TAGS = {
+    "dagster/max_retries": str(MAX_RUN_RETRIES),
+    "dagster/retry_on_asset_or_op_failure": "false",
+    # Re-execute only what did not finish: loaded files and built models are not redone.
+    "dagster/retry_strategy": "FROM_FAILURE",
+}
+
+# For the ingestion assets' `@dg.asset(retry_policy=...)`: a landing share that blips.
+INGESTION_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL)
+
+nightly_materialization = dg.define_asset_job(
+    NIGHTLY_JOB_NAME,
+    selection=dg.AssetSelection.all() | dg.AssetSelection.all_asset_checks(),
+    description=(
+        "Every asset and asset check: ingestion, dbt build (models and tests), the Great "
+        "Expectations gate and publish. Run-level crashes are retried "
+        f"(up to {MAX_RUN_RETRIES} times); a run failed by a check or a step is not."
+    ),
+    tags=RETRY_TAGS,
+)
+
+defs = dg.Definitions(jobs=[nightly_materialization])
