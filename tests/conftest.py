@@ -1,5 +1,6 @@
 """Shared helpers: a pipeline environment in a temp folder and the real CLI run against it."""
 
+import gc
 import os
 import shutil
 import subprocess
@@ -82,3 +83,9 @@ def generated_run(tmp_path_factory) -> PipelineRun:
         bi=Path(env["SPM_BI_DATABASE"]),
         as_of=GENERATED_AS_OF,
     )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Dispose of in-process Dagster/GX objects (sqlite via SQLAlchemy) while the interpreter is
+    whole: left to shutdown, their connection pools print "closed database" tracebacks."""
+    gc.collect()
