@@ -39,6 +39,7 @@ ranked_history as (
 history_state as (
     select
         ranked_history.opportunity_id,
+        true as is_from_history,
         ranked_history.stage_name,
         ranked_history.amount,
         ranked_history.probability,
@@ -50,41 +51,42 @@ history_state as (
     left join stages
         on ranked_history.stage_name = stages.api_name
     where ranked_history.recency_rank = 1
+),
+
+-- Opportunities without a history row by then keep their current row.
+current_state as (
+    select
+        opportunity_id,
+        false as is_from_history,
+        stage_name,
+        amount,
+        probability,
+        close_date,
+        forecast_category_name as forecast_category,
+        is_closed,
+        is_won
+    from created_by_as_of
+    where opportunity_id not in (select history_state.opportunity_id from history_state)
+),
+
+states as (
+    select * from history_state
+    union all
+    select * from current_state
 )
 
 select
     created_by_as_of.opportunity_id,
     created_by_as_of.owner_id,
     created_by_as_of.created_at,
-    history_state.opportunity_id is not null as is_from_history,
-    case
-        when history_state.opportunity_id is not null then history_state.stage_name
-        else created_by_as_of.stage_name
-    end as stage_name,
-    case
-        when history_state.opportunity_id is not null then history_state.amount
-        else created_by_as_of.amount
-    end as amount,
-    case
-        when history_state.opportunity_id is not null then history_state.probability
-        else created_by_as_of.probability
-    end as probability,
-    case
-        when history_state.opportunity_id is not null then history_state.close_date
-        else created_by_as_of.close_date
-    end as close_date,
-    case
-        when history_state.opportunity_id is not null then history_state.forecast_category
-        else created_by_as_of.forecast_category_name
-    end as forecast_category,
-    case
-        when history_state.opportunity_id is not null then history_state.is_closed
-        else created_by_as_of.is_closed
-    end as is_closed,
-    case
-        when history_state.opportunity_id is not null then history_state.is_won
-        else created_by_as_of.is_won
-    end as is_won
+    states.is_from_history,
+    states.stage_name,
+    states.amount,
+    states.probability,
+    states.close_date,
+    states.forecast_category,
+    states.is_closed,
+    states.is_won
 from created_by_as_of
-left join history_state
-    on created_by_as_of.opportunity_id = history_state.opportunity_id
+inner join states
+    on created_by_as_of.opportunity_id = states.opportunity_id
