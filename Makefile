@@ -20,11 +20,12 @@ UV_VERSION := 0.13.9
 SCALE ?= 1
 SEED ?= 42
 
-.PHONY: help install run dev test lint manifest demo-data clean
+.PHONY: help install run full-refresh dev test lint manifest demo-data clean
 
 help:
 	@echo "make run   - install, generate demo data if the landing folder is empty, materialize every asset, publish"
 	@echo "make test  - install, lint (ruff, sqlfluff) and run the whole pytest suite"
+	@echo "make full-refresh - like run, with incremental dbt models rebuilt from raw"
 	@echo "make dev   - Dagster UI on http://127.0.0.1:3000"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -48,6 +49,12 @@ demo-data: install
 
 run: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+	$(BIN)/python -m orchestration.report
+
+# Like `run`, with every incremental dbt model rebuilt from raw (`dbt build --full-refresh`).
+full-refresh: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*' \
+		--config-json '{"ops": {"spm_dbt_models": {"config": {"full_refresh": true}}}}'
 	$(BIN)/python -m orchestration.report
 
 dev: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml

@@ -30,17 +30,13 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from ingestion.contract import OBJECTS  # noqa: E402
 from ingestion.demo import generate  # noqa: E402
-from ingestion.demo.ids import KEY_PREFIX, sf_id  # noqa: E402
+from ingestion.demo.delta import write_delta_drop  # noqa: E402
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 CLI = [DAGSTER, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*"]
 MARKER = ".spm-benchmark"
 GB = 1024**3
-# Activities get brand-new records in the delta drop; other objects only updated ones, since a
-# copied opportunity, split or history row would be a second record of the same business fact.
-NEW_RECORD_OBJECTS = {"Task", "Event"}
 PHASES = ("ingestion", "dbt build", "GX checks", "other checks", "publish")
 
 
@@ -230,72 +226,6 @@ def duckdb_floor(landing: Path, database: Path) -> tuple[float, int]:
             con.execute(f"select count(*) from t{i}").fetchone()[0] for i in range(len(files))
         )
     return time.perf_counter() - start, rows
-
-
-# --- 1 % delta drop ----------------------------------------------------------------------
-
-
-def write_delta_drop(landing: Path, nightly: date, seed: int, share: float = 0.01) -> int:
-    """A delta extract per Salesforce object, ``share`` of its rows: current records with a newer
-    ``SystemModstamp`` (and for activities half of them as new records), named after every
-    existing file so the "later file wins" order holds. Returns the rows written."""
-    stamp = f"{nightly.isoformat()}T01:30:00.000Z"
-    written = 0
-    con = duckdb.connect()
-    for obj in (o for o in OBJECTS if o.is_salesforce):
-        folder = landing / obj.folder
-        files = [str(p) for p in sorted(folder.glob("*.csv"))]
-        con.execute(
-            "create or replace temp table v as select * from read_csv(?, all_varchar = true, "
-            "union_by_name = true, filename = true)",
-            [files],
-        )
-        columns = [
-            c
-            for c in (d[0] for d in con.execute("select * from v limit 0").description)
-            if c != "filename"
-        ]
-        total = con.execute("select count(*) from v").fetchone()[0]
-        n = max(1, round(total * share))
-        modstamps = ["SystemModstamp", "LastModifiedDate"]
-        live = "where \"IsDeleted\" is distinct from 'true'" if "IsDeleted" in columns else ""
-        select = ", ".join(f"'{stamp}' as \"{c}\"" if c in modstamps else f'"{c}"' for c in columns)
-        con.execute(
-            f"""
-            create or replace temp table picked as
-            with latest as (
-                select * from v
-                qualify row_number() over (
-                    partition by "Id"
-                    order by cast("SystemModstamp" as timestamp) desc, filename desc
-                ) = 1
-            )
-            select {select} from latest
-            {live}
-            order by hash("Id" || '{seed}')
-            limit {n}
-            """
-        )
-        if obj.name in NEW_RECORD_OBJECTS:
-            prefix = KEY_PREFIX[obj.name]
-            new_ids = [(i, sf_id(prefix, 90_000_000 + i)) for i in range(n // 2)]
-            con.execute("create or replace temp table new_ids (pos bigint, new_id varchar)")
-            con.executemany("insert into new_ids values (?, ?)", new_ids)
-            con.execute(
-                """
-                create or replace temp table picked as
-                with numbered as (select *, row_number() over () - 1 as pos from picked)
-                select * exclude (pos, new_id) replace (coalesce(new_id, "Id") as "Id")
-                from numbered left join new_ids using (pos)
-                """
-            )
-        out = folder / f"{obj.name}_{nightly.strftime('%Y%m%d')}T020000Z_delta.csv"
-        part = out.with_name(out.name + ".part")
-        con.execute(f"copy picked to '{part}' (header, delimiter ',')")
-        part.rename(out)
-        written += n
-    con.close()
-    return written
 
 
 # --- report ------------------------------------------------------------------------------

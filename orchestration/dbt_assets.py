@@ -1,4 +1,10 @@
-"""The dbt project as Dagster assets; dbt tests become asset checks."""
+"""The dbt project as Dagster assets; dbt tests become asset checks.
+
+Every run builds the models and runs their data tests. The dbt unit tests check SQL logic, not
+data, so they run in the test suite (``tests/test_dbt_unit_tests.py``), not every night, as dbt
+recommends. The large Salesforce ``base_`` models are incremental; ``full_refresh: true`` in the
+step's config (``make full-refresh``) rebuilds every model from raw.
+"""
 
 import json
 from collections.abc import Iterator, Mapping
@@ -27,6 +33,25 @@ class SpmDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
+class DbtBuildConfig(dg.Config):
+    """Run config of the dbt step.
+
+    ``full_refresh``: rebuild incremental models from every raw row (`dbt build
+    --full-refresh`), after changing an incremental model's SQL or to rule out drift.
+    """
+
+    full_refresh: bool = False
+
+
+def dbt_build_args(settings: SpmSettings, full_refresh: bool = False) -> list[str]:
+    """`dbt build` of models and data tests (unit tests run in the test suite)."""
+    args = ["build", "--vars", json.dumps(dbt_vars(settings))]
+    args += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
 def dbt_vars(settings: SpmSettings) -> dict[str, str]:
     """Variables every dbt invocation gets: the as-of date and the warehouse path."""
     return {
@@ -41,12 +66,15 @@ def dbt_vars(settings: SpmSettings) -> dict[str, str]:
     dagster_dbt_translator=SpmDbtTranslator(),
 )
 def spm_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: SpmSettings
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    settings: SpmSettings,
 ) -> Iterator[Any]:
     # dbt's artifacts and logs go beside the warehouse, not into the repository.
     target_path = settings.warehouse_path.parent / "dbt_target"
     target_path.mkdir(parents=True, exist_ok=True)
-    args = ["build", "--vars", json.dumps(dbt_vars(settings))]
+    args = dbt_build_args(settings, full_refresh=config.full_refresh)
     yield from dbt.cli(args, context=context, target_path=target_path).stream()
 
 

@@ -39,10 +39,11 @@ def pipeline_env(root: Path, as_of: str) -> dict[str, str]:
     return env
 
 
-def materialize(env: dict[str, str]) -> subprocess.CompletedProcess:
+def materialize(env: dict[str, str], *extra_args: str) -> subprocess.CompletedProcess:
     """The README's command: every asset, checks and publish, as a user runs it."""
+    command = [DAGSTER, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*"]
     return subprocess.run(
-        [DAGSTER, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*"],
+        [*command, *extra_args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

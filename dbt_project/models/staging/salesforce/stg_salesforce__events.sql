@@ -1,47 +1,37 @@
+{{ config(materialized='view') }}
+
 with
 
-source as (
+current_versions as (
 
-    select * from {{ source('salesforce', 'event') }}
-
-),
-
-deduplicated as (
-
-    {{ salesforce_latest_version('source') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        "Id" as event_id,
-        "OwnerId" as owner_id,
-        "WhoId" as who_id,
-        "WhatId" as what_id,
-        "AccountId" as account_id,
-
-        ---------- text
-        "Subject" as subject,
-        "Type" as event_type,
-
-        ---------- numerics
-        "DurationInMinutes" as duration_in_minutes,
-
-        ---------- timestamps
-        "StartDateTime" as start_at,
-        "EndDateTime" as end_at,
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
-
-        ---------- lineage
-        _source_file,
-        _source_line
-
-    from deduplicated
-    where not coalesce("IsDeleted", false)
+    select * from {{ ref('base_salesforce__events') }}
 
 )
 
-select * from renamed
+select
+    ---------- ids
+    event_id,
+    owner_id,
+    who_id,
+    what_id,
+    account_id,
+
+    ---------- text
+    subject,
+    event_type,
+
+    ---------- numerics
+    duration_in_minutes,
+
+    ---------- timestamps
+    start_at,
+    end_at,
+    created_at,
+    system_modstamp_at,
+
+    ---------- lineage
+    _source_file,
+    _source_line
+
+from current_versions
+where not is_deleted

@@ -1,46 +1,36 @@
+{{ config(materialized='view') }}
+
 with
 
-source as (
+current_versions as (
 
-    select * from {{ source('salesforce', 'opportunity_history') }}
-
-),
-
-deduplicated as (
-
-    {{ salesforce_latest_version('source') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        "Id" as opportunity_history_id,
-        "OpportunityId" as opportunity_id,
-
-        ---------- text
-        "StageName" as stage_name,
-        "ForecastCategory" as forecast_category,
-
-        ---------- numerics
-        "Amount" as amount,
-        "Probability" as probability,
-
-        ---------- dates
-        "CloseDate" as close_date,
-
-        ---------- timestamps
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
-
-        ---------- lineage
-        _source_file,
-        _source_line
-
-    from deduplicated
-    where not coalesce("IsDeleted", false)
+    select * from {{ ref('base_salesforce__opportunity_history') }}
 
 )
 
-select * from renamed
+select
+    ---------- ids
+    opportunity_history_id,
+    opportunity_id,
+
+    ---------- text
+    stage_name,
+    forecast_category,
+
+    ---------- numerics
+    amount,
+    probability,
+
+    ---------- dates
+    close_date,
+
+    ---------- timestamps
+    created_at,
+    system_modstamp_at,
+
+    ---------- lineage
+    _source_file,
+    _source_line
+
+from current_versions
+where not is_deleted

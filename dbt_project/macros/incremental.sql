@@ -1,0 +1,72 @@
+{#-
+    Incremental current-version tables of the large Salesforce objects.
+
+    Raw keeps every version of every record (one row per line of every landing file). A
+    `base_` model keeps the current version of each record, deleted ones included, so a later
+    run can tell a record that changed from one that did not. Its incremental run recomputes
+    only the records that
+    - have a version loaded after the newest `_loaded_at` the model holds (new or changed
+      landing files), or
+    - whose current version left raw (its landing file was replaced or removed),
+    from all of their versions still in raw, which is what a full refresh computes for them.
+    Records with no version left in raw are deleted by `delete_vanished_versions`. A full
+    refresh (`dbt build --full-refresh`) rebuilds the table from every version.
+
+    DuckDB runs these as incremental models (delete+insert on the record key). Other adapters
+    build them as tables: incremental updates there need a table format with merge (Delta,
+    Iceberg), see docs/scale_out.md.
+-#}
+
+{% macro spm_incremental_materialization() -%}
+    {{ return('incremental' if target.type == 'duckdb' else 'table') }}
+{%- endmacro %}
+
+{#- Current version per `key` among `relation`'s rows (a CTE with the model's column names). -#}
+{% macro incremental_latest_version(relation, key, order_by) -%}
+    {%- if is_incremental() %}
+    select *
+    from (
+        select
+            candidates.*,
+            row_number() over (
+                partition by candidates.{{ key }}
+                order by {{ order_by }}
+            ) as _version_rank
+        from {{ relation }} as candidates
+        where candidates.{{ key }} in (
+            select loaded.{{ key }}
+            from {{ relation }} as loaded
+            where loaded._loaded_at > (
+                select coalesce(max(built._loaded_at), cast('1900-01-01' as timestamp))
+                from {{ this }} as built
+            )
+            union
+            select built.{{ key }}
+            from {{ this }} as built
+            where not exists (
+                select 1
+                from {{ relation }} as still_loaded
+                where
+                    still_loaded._source_file = built._source_file
+                    and still_loaded._source_line = built._source_line
+                    and still_loaded._file_hash = built._file_hash
+            )
+        )
+    ) as ranked
+    where _version_rank = 1
+    {%- else %}
+    {{ latest_version(relation, key, order_by) }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- Post-hook: drop records none of whose versions is left in raw (their files were removed). -#}
+{% macro delete_vanished_versions(source_relation, source_key, key) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ key }} not in (
+        select versions.{{ source_key }}
+        from {{ source_relation }} as versions
+        where versions.{{ source_key }} is not null
+    )
+    {%- endif -%}
+{%- endmacro %}

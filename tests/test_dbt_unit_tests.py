@@ -1,0 +1,53 @@
+"""The dbt unit tests (every formula and the incremental logic, on fixture rows).
+
+The nightly `dbt build` leaves them out: they test SQL, not data. They run here, against the
+warehouse of the shared end-to-end run (dbt reads the input models' column types from it).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+def test_every_dbt_unit_test_passes(generated_run, tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SPM_", "DBT_"))}
+    env.update(
+        SPM_WAREHOUSE=str(generated_run.warehouse),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+        DBT_LOG_PATH=str(tmp_path / "logs"),
+    )
+    result = subprocess.run(
+        [
+            DBT,
+            "test",
+            "--select",
+            "test_type:unit",
+            "--vars",
+            f'{{"as_of_date": "{generated_run.as_of.isoformat()}"}}',
+        ],
+        cwd=REPO_ROOT / "dbt_project",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-8000:]
+    summary = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
+    assert summary, result.stdout[-3000:]
+    passed = int(summary[-1].split("PASS=")[1].split()[0])
+    assert passed == len(_declared_unit_tests()), summary[-1]
+
+
+def _declared_unit_tests() -> list[str]:
+    names = []
+    for path in (REPO_ROOT / "dbt_project" / "models").rglob("*.yml"):
+        names += [test["name"] for test in yaml.safe_load(path.read_text()).get("unit_tests", [])]
+    return names
