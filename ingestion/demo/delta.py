@@ -1,8 +1,8 @@
 """A nightly delta drop on top of a generated landing folder (benchmarks and incremental tests).
 
 One delta extract per Salesforce object holding ``share`` of its rows: current versions of live
-records with a newer ``SystemModstamp``; for activities half of them as brand-new records, and a
-tenth of the picked records of objects with ``IsDeleted`` come back deleted. Files are named
+records with a newer ``SystemModstamp``; for activities (Task, Event) half of them are brand-new
+records and ``deleted_share`` of the updated ones come back deleted. Files are named
 ``<Object>_<nightly>T020000Z_delta.csv``, after every existing file, so "the later file wins"
 holds. The work is DuckDB SQL over the landing CSVs.
 """
@@ -20,6 +20,8 @@ from ingestion.demo.ids import KEY_PREFIX, sf_id
 # Activities get brand-new records; other objects only updated ones, since a copied opportunity,
 # split or history row would be a second record of the same business fact.
 NEW_RECORD_OBJECTS = {"Task", "Event"}
+# Reps delete activities; a deleted split or history row alone would break the deal's totals.
+DELETED_RECORD_OBJECTS = {"Task", "Event"}
 MODSTAMP_COLUMNS = ("SystemModstamp", "LastModifiedDate")
 # Counters far above anything the generator hands out, so new ids never collide.
 NEW_ID_COUNTER_BASE = 90_000_000
@@ -99,7 +101,7 @@ def _object_delta(
             from picked left join new_ids using (pos)
             """
         )
-    if has_deleted and deleted_share > 0:
+    if obj.name in DELETED_RECORD_OBJECTS and deleted_share > 0:
         # Deletions among the updated (not the new) records, spread over the pick.
         every = max(1, round(1 / deleted_share))
         first_updated = n // 2 if obj.name in NEW_RECORD_OBJECTS else 0
