@@ -49,3 +49,28 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert resolved.landing_path == tmp_path
     assert resolved.as_of().isoformat() == "2025-06-30"
     assert resolve_path("data/x").is_absolute()
+
+
+def test_nightly_dbt_build_runs_data_tests_but_not_unit_tests(tmp_path):
+    from orchestration.dbt_assets import dbt_build_args
+
+    settings = SpmSettings(
+        landing_dir=str(tmp_path / "landing"),
+        warehouse=str(tmp_path / "w.duckdb"),
+        bi_database=str(tmp_path / "bi.duckdb"),
+        as_of_date="2026-11-26",
+    )
+    nightly = dbt_build_args(settings)
+    assert nightly[0] == "build"
+    assert nightly[nightly.index("--exclude-resource-type") + 1] == "unit_test"
+    assert "--full-refresh" not in nightly
+    assert '"as_of_date": "2026-11-26"' in nightly[nightly.index("--vars") + 1]
+    assert dbt_build_args(settings, full_refresh=True)[-1] == "--full-refresh"
+
+
+def test_the_dbt_step_takes_a_full_refresh_flag():
+    job = defs.resolve_implicit_global_asset_job_def()
+    config = {"ops": {"spm_dbt_models": {"config": {"full_refresh": True}}}}
+    assert dg.validate_run_config(job, config) is not None
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(job, {"ops": {"spm_dbt_models": {"config": {"full": True}}}})
