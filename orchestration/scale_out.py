@@ -106,7 +106,8 @@ def compare_mart(
     Same columns, same row count, and row by row (both sorted the same way) the same values;
     doubles within ``rel_tol`` relative. Values are compared as DuckDB reads them, after casting
     the dataset's columns to the DuckDB mart's types (Spark's ``int``/``string`` Parquet types
-    read back as DuckDB's INTEGER/VARCHAR without loss).
+    read back as DuckDB's INTEGER/VARCHAR without loss; Spark's ``timestamp`` is an instant,
+    read as TIMESTAMPTZ and compared in UTC, the zone of the naive DuckDB timestamps).
     """
     difference = MartDifference(mart)
     expected = con.execute(
@@ -150,6 +151,7 @@ def compare_marts(warehouse: Path, spark_marts: Path, rel_tol: float = 1e-9) -> 
     counts: dict[str, int] = {}
     problems: list[str] = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute("set TimeZone = 'UTC'")
         marts = raw_tables(con, MARTS_SCHEMA)
         if not marts:
             raise ValueError(f"{warehouse}: schema {MARTS_SCHEMA!r} has no tables")

@@ -12,8 +12,18 @@
             'raw_parquet_dir', env_var('SPM_RAW_PARQUET_DIR', 'data/raw_parquet')
         ) -%}
         {%- if not raw_dir.startswith('/') and '://' not in raw_dir -%}
-            {#- dbt runs in dbt_project/, the repository root is its parent. -#}
-            {%- set raw_dir = '../' ~ raw_dir -%}
+            {#-
+                Spark resolves a relative location against its warehouse folder, so a relative
+                folder is made absolute here: the repository root is the project's parent.
+            -#}
+            {%- set project_dir = invocation_args_dict.get('project_dir') or '' -%}
+            {%- if not project_dir.startswith('/') -%}
+                {{ exceptions.raise_compiler_error(
+                    'raw_parquet_dir ' ~ raw_dir ~ ' is relative and the dbt project folder is '
+                    ~ 'not known as an absolute path: set SPM_RAW_PARQUET_DIR to an absolute one'
+                ) }}
+            {%- endif -%}
+            {%- set raw_dir = project_dir.rstrip('/') ~ '/../' ~ raw_dir -%}
         {%- endif -%}
         {%- set tables = {} -%}
         {%- for source in graph.sources.values() -%}
