@@ -75,7 +75,7 @@ lint: install manifest
 test: lint
 	$(BIN)/pytest -q
 
-# Opt-in: generates data, builds the marts on DuckDB and on a local Spark, compares them (~10 min).
+# Opt-in: generates data, builds the marts on DuckDB and on a local Spark, compares them (5-7 min).
 test-spark: install-spark
 	SPM_TEST_SPARK=1 $(BIN)/pytest -q tests/test_scale_out_spark.py
 

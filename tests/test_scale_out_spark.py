@@ -6,7 +6,7 @@ own warehouse and Derby metastore in a temp folder) builds every model and runs 
 and unit test; then all marts must equal DuckDB's (doubles to 1e-9 relative).
 
 Runs only with SPM_TEST_SPARK=1 and the spark extra installed (`make test-spark`): it needs
-Java 17+, starts a JVM and takes about 10-20 minutes on 2 cores.
+Java 17+, starts a JVM and takes 5-7 minutes on 2 cores.
 """
 
 import importlib.util
