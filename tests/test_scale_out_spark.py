@@ -3,7 +3,9 @@
 Generated demo data is loaded into a DuckDB raw schema; dbt builds the marts there; raw is
 exported as Parquet; `dbt build --target spark` (a real subprocess, a local Spark with its
 own warehouse and Derby metastore in a temp folder) builds every model and runs every data
-and unit test; then all marts must equal DuckDB's (doubles to 1e-9 relative).
+test, then `dbt test` runs every unit test (after the build, as the pipeline does: unit tests
+of incremental models read the built relation's columns); then all marts must equal DuckDB's
+(doubles to 1e-9 relative).
 
 Runs only with SPM_TEST_SPARK=1 and the spark extra installed (`make test-spark`): it needs
 Java 17+, starts a JVM and takes 5-7 minutes on 2 cores.
@@ -40,7 +42,8 @@ pytestmark = [
 ]
 
 
-def dbt_build(root: Path, target: str, extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+def dbt_build(root: Path, target: str, extra_env: dict[str, str]) -> str:
+    """`dbt build` without unit tests, then the unit tests; both must pass. Returns the logs."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -54,14 +57,23 @@ def dbt_build(root: Path, target: str, extra_env: dict[str, str]) -> subprocess.
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         **extra_env,
     )
-    return subprocess.run(
-        [DBT, "build", "--vars", f"{{as_of_date: '{AS_OF}'}}"],
-        cwd=REPO_ROOT / "dbt_project",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
+    logs = ""
+    for command in (
+        ["build", "--exclude-resource-type", "unit_test"],
+        ["test", "--select", "test_type:unit"],
+    ):
+        result = subprocess.run(
+            [DBT, *command, "--vars", f"{{as_of_date: '{AS_OF}'}}"],
+            cwd=REPO_ROOT / "dbt_project",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        assert result.returncode == 0, f"dbt {command[0]} on {target}:\n" + result.stdout[-8000:]
+        assert "ERROR=0" in result.stdout and "SKIP=0" in result.stdout, result.stdout[-3000:]
+        logs += result.stdout
+    return logs
 
 
 def test_spark_build_equals_duckdb_build(tmp_path):
@@ -76,13 +88,12 @@ def test_spark_build_equals_duckdb_build(tmp_path):
         for source_object in OBJECTS:
             load_object(con, tmp_path / "landing", source_object)
 
-    duckdb_build = dbt_build(tmp_path, "duckdb", {})
-    assert duckdb_build.returncode == 0, duckdb_build.stdout[-5000:]
+    dbt_build(tmp_path, "duckdb", {})
 
     exported = export_raw(tmp_path / "warehouse.duckdb", tmp_path / "raw_parquet")
     assert len(exported) == len(OBJECTS)
 
-    spark_build = dbt_build(
+    spark_logs = dbt_build(
         tmp_path,
         "spark",
         {
@@ -90,10 +101,7 @@ def test_spark_build_equals_duckdb_build(tmp_path):
             "SPM_SPARK_WAREHOUSE_DIR": str(tmp_path / "spark"),
         },
     )
-    log = spark_build.stdout
-    assert spark_build.returncode == 0, log[-8000:]
-    assert "ERROR=0" in log and "SKIP=0" in log, log[-3000:]
-    assert f"Registered {len(OBJECTS)} raw Parquet tables" in log
+    assert f"Registered {len(OBJECTS)} raw Parquet tables" in spark_logs
 
     counts = compare_marts(
         tmp_path / "warehouse.duckdb", tmp_path / "spark" / "warehouse" / "marts.db"
