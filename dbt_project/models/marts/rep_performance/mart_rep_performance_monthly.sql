@@ -47,7 +47,8 @@ monthly_leads as (
         count(*) as leads_created,
         count(case when is_converted then lead_id end) as leads_converted,
         -- Integer seconds add up exactly, so the mean does not depend on summation order.
-        sum(follow_up_seconds) / 3600.0 / count(follow_up_seconds) as avg_follow_up_hours,
+        cast(sum(follow_up_seconds) as double) / 3600 / count(follow_up_seconds)
+            as avg_follow_up_hours,
         count(case when first_follow_up_at is null then lead_id end) as leads_without_follow_up
     from lead_follow_ups
     group by 1, 2

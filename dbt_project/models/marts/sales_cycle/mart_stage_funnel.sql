@@ -112,7 +112,7 @@ exited_stint_days as (
         cohorts.quarter_start,
         stints.stage_name,
         -- Integer seconds add up exactly, so the mean does not depend on summation order.
-        sum(stints.seconds_in_stage) / 86400.0 / count(stints.seconds_in_stage)
+        cast(sum(stints.seconds_in_stage) as double) / 86400 / count(stints.seconds_in_stage)
             as avg_days_in_stage
     from stints
     inner join cohorts
