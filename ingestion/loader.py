@@ -217,25 +217,31 @@ def _typed_expression(name: str, dtype: str) -> str:
 
 
 def _stage_file(
-    con: duckdb.DuckDBPyConnection, path: Path, header: list[str], first_line: int, table: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    header: list[str],
+    first_line: int,
+    table: str,
+    last_line: int,
 ) -> None:
     """Parse the file as text into temp ``table``; DuckDB keeps what it cannot split aside.
 
     ``_source_line`` is provisional: each record starts one line after the previous good record
     ended (a record spans one line plus the newlines quoted inside it). ``_shift_lines`` moves
     it past rejected records and blank lines, which the reader drops without a trace.
+
+    Most exports have one line per record: when the good records are as many as the file's
+    lines after the header, every record spans exactly one line (nothing else can fill a
+    line), and the lines are numbered without counting newlines inside values.
     """
     columns = "{" + ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header) + "}"
-    newlines = " + ".join(
-        f"coalesce(length({quote_ident(n)}) - length(replace({quote_ident(n)}, chr(10), '')), 0)"
-        for n in header
-    )
     con.execute("drop table if exists _csv_rejects")
     con.execute("drop table if exists _csv_scans")
     con.execute(
         f"""
         create temp table {table} as
-        with parsed as (
+        select *, 1 as _span, {first_line} + _record_number - 1 as _source_line
+        from (
             select *, row_number() over () as _record_number
             from read_csv(
                 {sql_literal(str(path))}, header = true, auto_detect = false,
@@ -243,14 +249,39 @@ def _stage_file(
                 strict_mode = true, null_padding = false, store_rejects = true,
                 rejects_table = '_csv_rejects', rejects_scan = '_csv_scans'
             )
-        ),
-        spans as (select *, 1 + {newlines} as _span from parsed)
+        )
+        """
+    )
+    records = con.execute(f"select count(*) from {table}").fetchone()[0]
+    if records == last_line - first_line + 1:
+        return
+    # Lines a record spans: one plus the newlines in its values (read off their concatenation).
+    values = "concat_ws('', " + ", ".join(quote_ident(n) for n in header) + ")"
+    con.execute(
+        f"""
+        create or replace temp table {table} as
         select
-            *,
-            {first_line} + coalesce(sum(_span) over (
-                order by _record_number rows between unbounded preceding and 1 preceding
-            ), 0) as _source_line
-        from spans
+            * exclude (_span),
+            1 + length({values}) - length(replace({values}, chr(10), '')) as _span
+        from {table}
+        """
+    )
+    # A record starts below the extra lines of the multi-line records before it.
+    con.execute(
+        f"""
+        create or replace temp table {table} as
+        with multi_line as (
+            select _record_number, sum(_span - 1) over (order by _record_number) as extra
+            from {table}
+            where _span > 1
+        )
+        select
+            records.* replace (
+                records._source_line + coalesce(multi_line.extra, 0) as _source_line
+            )
+        from {table} as records
+        asof left join multi_line
+            on records._record_number > multi_line._record_number
         """
     )
 
@@ -554,7 +585,7 @@ def _judge_file(
         return FileRejection(rel, f"required columns missing: {column}", line=1, column=column)
     staged = (f"_landing_{number}", f"_rejects_{number}")
     try:
-        _stage_file(con, path, header, header_lines + 1, staged[0])
+        _stage_file(con, path, header, header_lines + 1, staged[0], scan.last_line)
     except duckdb.InvalidInputException as exc:
         return _unreadable(path, rel, str(exc))
     broken = _broken_records(con, path, rel, scan)
@@ -597,7 +628,6 @@ def _insert_file(
         insert into {SCHEMA}.{obj.table} by name
         select {select}, ? as _source_file, _source_line, ? as _file_hash, ? as _loaded_at
         from {staged.landing}
-        order by _source_line
         """,
         [staged.rel, staged.file_hash, now],
     )
