@@ -215,13 +215,24 @@ def _read_run_events(result: CliRun, home: Path) -> None:
 
 
 def duckdb_floor(landing: Path, database: Path) -> tuple[float, int]:
-    """Seconds to read every landing CSV into a table of a fresh database file, and the rows."""
+    """Seconds to read every landing CSV into a table of a fresh database file, and the rows.
+
+    Types are auto-detected from DuckDB's default sample; where a value after the sample does
+    not fit the detected type (a large file), that file is read again with the whole file as
+    the sample, as a user of read_csv would have to.
+    """
     database.unlink(missing_ok=True)
     files = sorted(landing.rglob("*.csv"))
     start = time.perf_counter()
     with duckdb.connect(str(database)) as con:
         for i, path in enumerate(files):
-            con.execute(f"create table t{i} as select * from read_csv(?)", [str(path)])
+            try:
+                con.execute(f"create table t{i} as select * from read_csv(?)", [str(path)])
+            except duckdb.ConversionException:
+                con.execute(
+                    f"create table t{i} as select * from read_csv(?, sample_size = -1)",
+                    [str(path)],
+                )
         rows = sum(
             con.execute(f"select count(*) from t{i}").fetchone()[0] for i in range(len(files))
         )

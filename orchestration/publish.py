@@ -23,7 +23,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.dbt_assets import spm_dbt_models
-from orchestration.resources import SpmSettings
+from orchestration.resources import SpmSettings, duckdb_memory_limit
 
 MARTS_SCHEMA = "marts"
 STAGING_SUFFIX = ".publishing"
@@ -129,7 +129,9 @@ def publish_marts(warehouse: Path, bi_database: Path) -> dict[str, int]:
         _remove(stale_staging_files(bi_database))
         staging = staging_path(bi_database)
         try:
-            with duckdb.connect(str(staging)) as con:
+            with duckdb.connect(
+                str(staging), config={"memory_limit": duckdb_memory_limit()}
+            ) as con:
                 counts = _copy_marts(con, warehouse)
                 con.execute("checkpoint")
             _fsync(staging)

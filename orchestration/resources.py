@@ -21,6 +21,16 @@ DEFAULTS = {
 }
 
 
+# DuckDB's memory limit for every connection of the pipeline (ingestion, checks, publish, dbt's
+# profile): DuckDB spills to disk beyond it instead of growing to 80 % of the machine's memory.
+MEMORY_LIMIT_VARIABLE = "SPM_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip() or DEFAULT_MEMORY_LIMIT
+
+
 def resolve_path(value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
@@ -56,7 +66,9 @@ class SpmSettings(dg.ConfigurableResource):
         path = self.warehouse_path
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(
+            str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()}
+        )
 
 
 def env_value(name: str) -> str:

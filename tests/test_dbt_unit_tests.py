@@ -16,34 +16,49 @@ from tests.conftest import REPO_ROOT
 DBT = str(Path(sys.executable).parent / "dbt")
 
 
-def test_every_dbt_unit_test_passes(generated_run, tmp_path):
+def _dbt(warehouse: Path, tmp_path: Path, *args: str, **env_vars: str):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SPM_", "DBT_"))}
     env.update(
-        SPM_WAREHOUSE=str(generated_run.warehouse),
+        SPM_WAREHOUSE=str(warehouse),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_TARGET_PATH=str(tmp_path / "target"),
         DBT_LOG_PATH=str(tmp_path / "logs"),
+        **env_vars,
     )
-    result = subprocess.run(
-        [
-            DBT,
-            "test",
-            "--select",
-            "test_type:unit",
-            "--vars",
-            f'{{"as_of_date": "{generated_run.as_of.isoformat()}"}}',
-        ],
+    return subprocess.run(
+        [DBT, *args],
         cwd=REPO_ROOT / "dbt_project",
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def test_every_dbt_unit_test_passes(generated_run, tmp_path):
+    as_of = generated_run.as_of.isoformat()
+    result = _dbt(
+        generated_run.warehouse,
+        tmp_path,
+        *("test", "--select", "test_type:unit", "--vars", f'{{"as_of_date": "{as_of}"}}'),
+    )
     assert result.returncode == 0, result.stdout[-8000:]
     summary = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
     assert summary, result.stdout[-3000:]
     passed = int(summary[-1].split("PASS=")[1].split()[0])
     assert passed == len(_declared_unit_tests()), summary[-1]
+
+
+def test_dbt_connections_have_the_memory_limit(generated_run, tmp_path):
+    sql = "select current_setting('memory_limit') as memory_limit"
+    result = _dbt(
+        generated_run.warehouse,
+        tmp_path,
+        *("show", "--inline", sql, "--output", "json", "--log-format", "text"),
+        SPM_DUCKDB_MEMORY_LIMIT="512MB",
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert '"memory_limit": "488.2 MiB"' in result.stdout, result.stdout[-3000:]
 
 
 def _declared_unit_tests() -> list[str]:

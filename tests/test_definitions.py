@@ -74,3 +74,16 @@ def test_the_dbt_step_takes_a_full_refresh_flag():
     assert dg.validate_run_config(job, config) is not None
     with pytest.raises(dg.DagsterInvalidConfigError):
         dg.validate_run_config(job, {"ops": {"spm_dbt_models": {"config": {"full": True}}}})
+
+
+def test_duckdb_connections_have_a_memory_limit(monkeypatch, tmp_path):
+    settings = SpmSettings(warehouse=str(tmp_path / "w.duckdb"))
+
+    def limit() -> str:
+        with settings.connect_warehouse() as con:
+            return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    monkeypatch.delenv("SPM_DUCKDB_MEMORY_LIMIT", raising=False)
+    assert limit() == "953.6 MiB"  # the default, 1GB
+    monkeypatch.setenv("SPM_DUCKDB_MEMORY_LIMIT", "512MB")
+    assert limit() == "488.2 MiB"
