@@ -4,6 +4,7 @@ The nightly `dbt build` leaves them out: they test SQL, not data. They run here,
 warehouse of the shared end-to-end run (dbt reads the input models' column types from it).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -43,10 +44,15 @@ def test_every_dbt_unit_test_passes(generated_run, tmp_path):
         *("test", "--select", "test_type:unit", "--vars", f'{{"as_of_date": "{as_of}"}}'),
     )
     assert result.returncode == 0, result.stdout[-8000:]
-    summary = [line for line in result.stdout.splitlines() if "Done. PASS=" in line]
-    assert summary, result.stdout[-3000:]
-    passed = int(summary[-1].split("PASS=")[1].split()[0])
-    assert passed == len(_declared_unit_tests()), summary[-1]
+    # run_results, not the summary line: that also counts the project's on-run-start hook.
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    unit_tests = {
+        r["unique_id"].split(".")[-1]: r["status"]
+        for r in results
+        if r["unique_id"].startswith("unit_test.")
+    }
+    assert sorted(unit_tests) == sorted(_declared_unit_tests())
+    assert set(unit_tests.values()) == {"pass"}
 
 
 def test_dbt_connections_have_the_memory_limit(generated_run, tmp_path):
