@@ -12,14 +12,10 @@
     Records with no version left in raw are deleted by `delete_vanished_versions`. A full
     refresh (`dbt build --full-refresh`) rebuilds the table from every version.
 
-    DuckDB runs these as incremental models (delete+insert on the record key). Other adapters
-    build them as tables: incremental updates there need a table format with merge (Delta,
-    Iceberg), see docs/scale_out.md.
+    DuckDB runs these as incremental models (delete+insert on the record key; folder config in
+    dbt_project.yml). Other adapters build them as tables: incremental updates there need a
+    table format with merge (Delta, Iceberg), see docs/scale_out.md.
 -#}
-
-{% macro spm_incremental_materialization() -%}
-    {{ return('incremental' if target.type == 'duckdb' else 'table') }}
-{%- endmacro %}
 
 {#- Current version per `key` among `relation`'s rows (a CTE with the model's column names). -#}
 {% macro incremental_latest_version(relation, key, order_by) -%}

@@ -1,10 +1,7 @@
 -- Current version of every event, deleted ones included (see macros/incremental.sql).
 {{
     config(
-        materialized=spm_incremental_materialization(),
         unique_key='event_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="{{ delete_vanished_versions(source('salesforce', 'event'), 'Id', 'event_id') }}",
     )
 }}

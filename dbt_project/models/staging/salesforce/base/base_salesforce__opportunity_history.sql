@@ -2,10 +2,7 @@
 -- (see macros/incremental.sql).
 {{
     config(
-        materialized=spm_incremental_materialization(),
         unique_key='opportunity_history_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="{{ delete_vanished_versions(
             source('salesforce', 'opportunity_history'), 'Id', 'opportunity_history_id'
         ) }}",

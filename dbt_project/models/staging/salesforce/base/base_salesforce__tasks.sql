@@ -1,10 +1,7 @@
 -- Current version of every task, deleted ones included (see macros/incremental.sql).
 {{
     config(
-        materialized=spm_incremental_materialization(),
         unique_key='task_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         post_hook="{{ delete_vanished_versions(source('salesforce', 'task'), 'Id', 'task_id') }}",
     )
 }}
