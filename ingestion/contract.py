@@ -277,18 +277,43 @@ OBJECTS: tuple[SourceObject, ...] = (
 
 OBJECTS_BY_FOLDER: dict[str, SourceObject] = {o.folder: o for o in OBJECTS}
 
-FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
+# Forecast categories: the labels downstream models use, and the API names Salesforce writes in
+# `ForecastCategory` fields (labels come in `ForecastCategoryName`). Both spellings are valid in
+# every forecast-category column; staging maps API names to labels (macro forecast_category_label).
+FORECAST_CATEGORY_API_NAMES: dict[str, str] = {
+    "Pipeline": "Pipeline",
+    "BestCase": "Best Case",
+    "MostLikely": "Most Likely",
+    "Forecast": "Commit",
+    "Closed": "Closed",
+    "Omitted": "Omitted",
+}
+FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Most Likely", "Commit", "Closed", "Omitted")
+FORECAST_CATEGORY_VALUES = tuple(
+    dict.fromkeys((*FORECAST_CATEGORIES, *FORECAST_CATEGORY_API_NAMES))
+)
+
+TASK_SUBTYPES = ("Call", "Email", "Task", "ListEmail", "Cadence", "LinkedIn")
 
 # Closed value sets of the contract: (object folder, column) -> allowed values. Empty is NULL
 # and always allowed here; whether a column may be empty is a quality expectation.
 ENUMERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("salesforce/Opportunity", "ForecastCategoryName"): FORECAST_CATEGORIES,
-    ("salesforce/OpportunityHistory", "ForecastCategory"): FORECAST_CATEGORIES,
-    ("salesforce/OpportunityStage", "ForecastCategoryName"): FORECAST_CATEGORIES,
-    ("salesforce/Task", "TaskSubtype"): ("Call", "Email", "Task"),
+    ("salesforce/Opportunity", "ForecastCategoryName"): FORECAST_CATEGORY_VALUES,
+    ("salesforce/OpportunityHistory", "ForecastCategory"): FORECAST_CATEGORY_VALUES,
+    ("salesforce/OpportunityStage", "ForecastCategoryName"): FORECAST_CATEGORY_VALUES,
+    # Not required; checked where an export carries it.
+    ("salesforce/Opportunity", "ForecastCategory"): FORECAST_CATEGORY_VALUES,
+    ("salesforce/OpportunityStage", "ForecastCategory"): FORECAST_CATEGORY_VALUES,
+    # Salesforce's TaskSubtype picklist (Object Reference): the contract's Call, Email and Task,
+    # plus ListEmail, Cadence and LinkedIn, which marts count as other tasks.
+    ("salesforce/Task", "TaskSubtype"): TASK_SUBTYPES,
     ("hris/workers", "termination_type"): ("Voluntary", "Involuntary"),
     ("hris/workers", "employment_status"): ("Active", "Terminated", "Leave"),
 }
+
+# Spellings of "no date" a source writes in a date column, read as NULL (BambooHR-style worker
+# reports write an empty termination date as 0000-00-00).
+EMPTY_DATES: dict[str, tuple[str, ...]] = {"hris": ("0000-00-00",)}
 
 # Provenance columns the loader adds to every raw table.
 PROVENANCE_COLUMNS: dict[str, str] = {

@@ -32,7 +32,13 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.contract import ENUMERATIONS, PROVENANCE_COLUMNS, SCHEMA, SourceObject
+from ingestion.contract import (
+    EMPTY_DATES,
+    ENUMERATIONS,
+    PROVENANCE_COLUMNS,
+    SCHEMA,
+    SourceObject,
+)
 from ingestion.file_scan import FileScan, file_sha256, lines_at, scan_bytes
 
 AUDIT_SCHEMA = "audit"
@@ -43,7 +49,7 @@ FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 TYPE_HINTS = {
     "BOOLEAN": "expected true or false",
     "DATE": "expected YYYY-MM-DD",
-    "TIMESTAMP": "expected YYYY-MM-DDThh:mm:ss.sssZ",
+    "TIMESTAMP": "expected YYYY-MM-DDThh:mm:ss.sssZ or an ISO 8601 datetime with an offset",
     "INTEGER": "expected a whole number",
     "DOUBLE": "expected a number like 1234.5",
     "DECIMAL": "expected a number like 1234.56",
@@ -210,10 +216,32 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, obj: SourceObject, header: 
             existing.add(name.lower())
 
 
-def _typed_expression(name: str, dtype: str) -> str:
-    """Empty text is NULL; text columns stay text, typed columns are cast."""
+def _typed_expression(name: str, dtype: str, source: str = "") -> str:
+    """Empty text is NULL; text columns stay text, typed columns are cast (NULL if invalid).
+
+    - TIMESTAMP: a UTC offset (``+02:00``, ``-0800``) is applied, so every value is UTC; a
+      value without one (``Z`` or none) is UTC already. A plain cast would drop the offset.
+    - INTEGER: whole numbers only (``60``, ``60.0``, ``6E1``); a plain cast rounds ``1.5``.
+    - DATE: the source's own spelling of "no date" (``EMPTY_DATES``) is NULL.
+    """
+    value = _present(name, dtype, source)
+    if dtype == "VARCHAR":
+        return value
+    if dtype == "TIMESTAMP":
+        return f"timezone('UTC', try_cast({value} as timestamptz))"
+    if dtype == "INTEGER":
+        number = f"try_cast({value} as double)"
+        return f"case when {number} = floor({number}) then try_cast({value} as integer) end"
+    return f"try_cast({value} as {dtype})"
+
+
+def _present(name: str, dtype: str, source: str) -> str:
+    """The column's text, NULL where the source means "no value" (empty, or EMPTY_DATES)."""
     value = f"nullif({quote_ident(name)}, '')"
-    return value if dtype == "VARCHAR" else f"try_cast({value} as {dtype})"
+    if dtype == "DATE":
+        for empty in EMPTY_DATES.get(source, ()):
+            value = f"nullif({value}, {sql_literal(empty)})"
+    return value
 
 
 def _stage_file(
@@ -471,7 +499,14 @@ def _shift_lines(
 def _value_failures(obj: SourceObject, header: list[str], table: str) -> list[str]:
     """One query per checked column: the records whose value has the wrong type or is unknown."""
     queries = []
-    for name, dtype in obj.columns.items():
+    # Optional columns with a closed value set (e.g. ``Opportunity.ForecastCategory``, which some
+    # exports carry beside the required label column) are checked when a file has them.
+    optional = {
+        column: "VARCHAR"
+        for folder, column in ENUMERATIONS
+        if folder == obj.folder and column not in obj.columns
+    }
+    for name, dtype in {**obj.columns, **optional}.items():
         if name not in header:
             continue
         value = quote_ident(name)
@@ -479,7 +514,11 @@ def _value_failures(obj: SourceObject, header: list[str], table: str) -> list[st
         if dtype != "VARCHAR":
             hint = TYPE_HINTS[dtype.split("(")[0]]
             conditions.append(
-                (f"{_typed_expression(name, dtype)} is null", f"not a valid {dtype}: ", f"({hint})")
+                (
+                    f"{_typed_expression(name, dtype, obj.source)} is null",
+                    f"not a valid {dtype}: ",
+                    f"({hint})",
+                )
             )
         allowed = ENUMERATIONS.get((obj.folder, name))
         if allowed:
@@ -499,7 +538,7 @@ def _value_failures(obj: SourceObject, header: list[str], table: str) -> list[st
             queries.append(
                 f"select _record_number, _source_line, {sql_literal(name)} as column_name, "
                 f"{value} as raw_value, {reason} as reason from {table} "
-                f"where nullif({value}, '') is not null and {condition}"
+                f"where {_present(name, dtype, obj.source)} is not null and {condition}"
             )
     return queries
 
@@ -620,7 +659,8 @@ def _insert_file(
     con: duckdb.DuckDBPyConnection, obj: SourceObject, staged: StagedFile, now: datetime
 ) -> None:
     select = ", ".join(
-        f"{_typed_expression(name, obj.columns.get(name, 'VARCHAR'))} as {quote_ident(name)}"
+        f"{_typed_expression(name, obj.columns.get(name, 'VARCHAR'), obj.source)} "
+        f"as {quote_ident(name)}"
         for name in staged.header
     )
     con.execute(
@@ -673,6 +713,8 @@ def load_object(
     now = datetime.now(UTC).replace(tzinfo=None)
     folder = landing_dir / obj.folder
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    # Timestamps without an offset are UTC (sources contract), whatever the machine's zone.
+    con.execute("set TimeZone = 'UTC'")
     ensure_audit_tables(con)
     previous = _previous_outcomes(con, obj)
     judged: list[tuple[str, StagedFile | FileRejection]] = []

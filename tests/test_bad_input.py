@@ -104,7 +104,8 @@ def rejected_files(con) -> list[tuple]:
         (
             "CreatedDate",
             "31/01/2025 10:00",
-            "not a valid TIMESTAMP: '31/01/2025 10:00' (expected YYYY-MM-DDThh:mm:ss.sssZ)",
+            "not a valid TIMESTAMP: '31/01/2025 10:00' (expected YYYY-MM-DDThh:mm:ss.sssZ or "
+            "an ISO 8601 datetime with an offset)",
         ),
         ("Amount", "12;5", "not a valid DECIMAL(18,2): '12;5' (expected a number like 1234.56)"),
         ("Probability", "ten", "not a valid DOUBLE: 'ten' (expected a number like 1234.5)"),
@@ -112,7 +113,8 @@ def rejected_files(con) -> list[tuple]:
         (
             "ForecastCategoryName",
             "Upside",
-            "unknown value 'Upside' (expected one of Pipeline, Best Case, Commit, Closed, Omitted)",
+            "unknown value 'Upside' (expected one of Pipeline, Best Case, Most Likely, Commit, "
+            "Closed, Omitted, BestCase, MostLikely, Forecast)",
         ),
     ],
     ids=["date", "timestamp", "decimal", "double", "boolean", "enumeration"],
