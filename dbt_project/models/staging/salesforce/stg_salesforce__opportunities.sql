@@ -25,7 +25,7 @@ renamed as (
         "StageName" as stage_name,
         "Type" as opportunity_type,
         "LeadSource" as lead_source,
-        "ForecastCategoryName" as forecast_category_name,
+        {{ forecast_category_label('"ForecastCategoryName"') }} as forecast_category_name,
 
         ---------- numerics
         "Amount" as amount,

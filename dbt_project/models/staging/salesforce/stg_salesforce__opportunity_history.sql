@@ -15,7 +15,7 @@ select
 
     ---------- text
     stage_name,
-    forecast_category,
+    {{ forecast_category_label('forecast_category') }} as forecast_category,
 
     ---------- numerics
     amount,

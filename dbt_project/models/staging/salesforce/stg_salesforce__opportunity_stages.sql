@@ -21,7 +21,7 @@ renamed as (
         ---------- text
         "ApiName" as api_name,
         "MasterLabel" as stage_label,
-        "ForecastCategoryName" as forecast_category_name,
+        {{ forecast_category_label('"ForecastCategoryName"') }} as forecast_category_name,
 
         ---------- numerics
         "SortOrder" as sort_order,
