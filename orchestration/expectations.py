@@ -505,6 +505,7 @@ MART_SUITES: dict[str, MartSuite] = {
                 *non_negative(
                     "closed_won_amount",
                     "commit_amount",
+                    "most_likely_amount",
                     "best_case_amount",
                     "pipeline_amount",
                     "omitted_amount",

@@ -45,6 +45,7 @@ select
     dated.is_won,
     dated.lead_source,
     dated.opportunity_type,
+    dated.system_modstamp_at,
     case
         when dated.is_closed
             then {{ dbt.datediff('dated.created_date', 'dated.close_date', 'day') }}

@@ -26,6 +26,9 @@ forecast_amounts as (
             case when is_open and forecast_category = 'Commit' then amount else 0 end
         ) as commit_amount,
         sum(
+            case when is_open and forecast_category = 'Most Likely' then amount else 0 end
+        ) as most_likely_amount,
+        sum(
             case when is_open and forecast_category = 'Best Case' then amount else 0 end
         ) as best_case_amount,
         sum(
@@ -55,11 +58,14 @@ select
     quarter_start,
     cast(closed_won_amount as decimal(18, 2)) as closed_won_amount,
     cast(commit_amount as decimal(18, 2)) as commit_amount,
+    cast(most_likely_amount as decimal(18, 2)) as most_likely_amount,
     cast(best_case_amount as decimal(18, 2)) as best_case_amount,
     cast(pipeline_amount as decimal(18, 2)) as pipeline_amount,
     cast(omitted_amount as decimal(18, 2)) as omitted_amount,
     open_opportunity_count,
     cast(round(weighted_open_amount, 2) as decimal(18, 2)) as weighted_open_amount,
     cast(forecast_commit_amount as decimal(18, 2)) as forecast_commit_amount,
-    cast(forecast_commit_amount + best_case_amount as decimal(18, 2)) as forecast_best_case_amount
+    cast(
+        forecast_commit_amount + most_likely_amount + best_case_amount as decimal(18, 2)
+    ) as forecast_best_case_amount
 from forecasts
