@@ -39,6 +39,11 @@
             floor(unix_seconds(cast({{ second_date }} as timestamp)) / {{ seconds }})
             - floor(unix_seconds(cast({{ first_date }} as timestamp)) / {{ seconds }})
         )
+    {%- elif part == 'millisecond' -%}
+        (
+            unix_millis(cast({{ second_date }} as timestamp))
+            - unix_millis(cast({{ first_date }} as timestamp))
+        )
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "datediff: datepart '" ~ datepart ~ "' is not implemented for Spark in this project"

@@ -28,14 +28,12 @@ select
     leads.created_at,
     leads.is_converted,
     first_follow_ups.first_follow_up_at,
+    {{ duration_milliseconds('leads.created_at', 'first_follow_ups.first_follow_up_at') }}
+        as follow_up_milliseconds,
     cast(
-        {{ dbt.datediff('leads.created_at', 'first_follow_ups.first_follow_up_at', 'second') }}
-        as bigint
-    ) as follow_up_seconds,
-    cast(
-        {{ dbt.datediff('leads.created_at', 'first_follow_ups.first_follow_up_at', 'second') }}
+        {{ duration_milliseconds('leads.created_at', 'first_follow_ups.first_follow_up_at') }}
         as double
-    ) / 3600 as follow_up_hours
+    ) / {{ milliseconds_per('hour') }} as follow_up_hours
 from leads
 left join first_follow_ups
     on leads.lead_id = first_follow_ups.lead_id

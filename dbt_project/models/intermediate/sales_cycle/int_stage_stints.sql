@@ -90,14 +90,12 @@ select
     {{ is_lost_stage('stages.is_closed', 'stages.is_won') }} as is_lost,
     bounded_stints.entered_at,
     bounded_stints.exited_at,
+    {{ duration_milliseconds('bounded_stints.entered_at', 'bounded_stints.exited_at') }}
+        as milliseconds_in_stage,
     cast(
-        {{ dbt.datediff('bounded_stints.entered_at', 'bounded_stints.exited_at', 'second') }}
-        as bigint
-    ) as seconds_in_stage,
-    cast(
-        {{ dbt.datediff('bounded_stints.entered_at', 'bounded_stints.exited_at', 'second') }}
+        {{ duration_milliseconds('bounded_stints.entered_at', 'bounded_stints.exited_at') }}
         as double
-    ) / 86400.0 as days_in_stage,
+    ) / {{ milliseconds_per('day') }} as days_in_stage,
     bounded_stints.stint_number = bounded_stints.stint_count as is_current
 from bounded_stints
 left join stages

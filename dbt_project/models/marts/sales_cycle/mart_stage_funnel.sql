@@ -111,8 +111,10 @@ exited_stint_days as (
     select
         cohorts.quarter_start,
         stints.stage_name,
-        -- Integer seconds add up exactly, so the mean does not depend on summation order.
-        cast(sum(stints.seconds_in_stage) as double) / 86400 / count(stints.seconds_in_stage)
+        -- Integer milliseconds add up exactly: the mean does not depend on summation order.
+        cast(sum(stints.milliseconds_in_stage) as double)
+        / {{ milliseconds_per('day') }}
+        / count(stints.milliseconds_in_stage)
             as avg_days_in_stage
     from stints
     inner join cohorts
