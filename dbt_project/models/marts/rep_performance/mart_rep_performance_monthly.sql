@@ -46,8 +46,10 @@ monthly_leads as (
         {{ month_start('created_at') }} as month_start,
         count(*) as leads_created,
         count(case when is_converted then lead_id end) as leads_converted,
-        -- Integer seconds add up exactly, so the mean does not depend on summation order.
-        cast(sum(follow_up_seconds) as double) / 3600 / count(follow_up_seconds)
+        -- Integer milliseconds add up exactly: the mean does not depend on summation order.
+        cast(sum(follow_up_milliseconds) as double)
+        / {{ milliseconds_per('hour') }}
+        / count(follow_up_milliseconds)
             as avg_follow_up_hours,
         count(case when first_follow_up_at is null then lead_id end) as leads_without_follow_up
     from lead_follow_ups
@@ -64,6 +66,17 @@ monthly_credits as (
         on credits.opportunity_id = opportunities.opportunity_id
     where opportunities.is_won
     group by 1, 2
+),
+
+-- A rep with a quota has a row for each quota month up to the as-of month, booked or not.
+quota_months as (
+    select
+        reps.rep_id,
+        quotas.month_start
+    from quotas
+    inner join reps
+        on quotas.employee_id = reps.employee_id
+    where quotas.month_start <= {{ month_start(as_of_date()) }}
 ),
 
 rep_months as (
@@ -86,6 +99,11 @@ rep_months as (
         rep_id,
         month_start
     from monthly_credits
+    union
+    select
+        rep_id,
+        month_start
+    from quota_months
 ),
 
 counted as (
