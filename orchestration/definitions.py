@@ -1,8 +1,15 @@
 """The code location: `dagster asset materialize -m orchestration.definitions --select '*'`."""
 
-import dagster as dg
+# Configuration first, before anything is loaded, read or built: every SPM_* variable is
+# checked and all problems are reported together (settings_validation.ConfigurationError).
+# The imports below already prepare the dbt manifest and build the schedule from SPM_* values.
+from orchestration.settings_validation import check_environment
 
-from orchestration import (
+check_environment()
+
+import dagster as dg  # noqa: E402
+
+from orchestration import (  # noqa: E402
     commission_checks,
     dbt_assets,
     ingestion_assets,
@@ -12,7 +19,7 @@ from orchestration import (
     schedules,
     sensors,
 )
-from orchestration.resources import settings_from_env
+from orchestration.resources import settings_from_env  # noqa: E402
 
 defs = dg.Definitions.merge(
     ingestion_assets.defs,

@@ -20,6 +20,7 @@ from ingestion.contract import OBJECTS, SourceObject, snake_case
 from ingestion.loader import AUDIT_SCHEMA, FileRejection, ObjectLoadResult, load_object
 from orchestration.jobs import INGESTION_RETRY_POLICY
 from orchestration.resources import SpmSettings
+from orchestration.settings_validation import parse_fraction
 
 GROUP = "ingestion"
 REJECT_SAMPLE_SIZE = 10
@@ -37,14 +38,11 @@ def max_reject_rate() -> float:
 
     Read when a check runs, not at import, so the environment of the run decides.
     """
-    value = os.environ.get(MAX_REJECT_RATE_VARIABLE, DEFAULT_MAX_REJECT_RATE)
-    try:
-        rate = float(value)
-    except ValueError:
-        rate = -1.0
-    if not 0 <= rate <= 1:
-        raise ValueError(f"{MAX_REJECT_RATE_VARIABLE}={value!r}: expected a number from 0 to 1")
-    return rate
+    return parse_fraction(
+        MAX_REJECT_RATE_VARIABLE,
+        os.environ.get(MAX_REJECT_RATE_VARIABLE),
+        float(DEFAULT_MAX_REJECT_RATE),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,29 +11,28 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from orchestration.settings_validation import (
+    DEFAULT_MEMORY_LIMIT,
+    MEMORY_LIMIT_VARIABLE,
+    PATH_DEFAULTS,
+    parse_date,
+    parse_memory_limit,
+    resolve_path,
+)
+from orchestration.settings_validation import PROJECT_ROOT as PROJECT_ROOT  # the repo root
 
-DEFAULTS = {
-    "SPM_LANDING_DIR": "data/landing",
-    "SPM_WAREHOUSE": "data/warehouse/spm.duckdb",
-    "SPM_BI_DATABASE": "data/bi/spm.duckdb",
-    "SPM_AS_OF_DATE": "",
-}
+DEFAULTS = {**PATH_DEFAULTS, "SPM_AS_OF_DATE": ""}
 
 
 # DuckDB's memory limit for every connection of the pipeline (ingestion, checks, publish, dbt's
 # profile): DuckDB spills to disk beyond it instead of growing to 80 % of the machine's memory.
-MEMORY_LIMIT_VARIABLE = "SPM_DUCKDB_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "1GB"
+# The accepted form is in ``settings_validation.parse_memory_limit``.
 
 
 def duckdb_memory_limit() -> str:
-    return os.environ.get(MEMORY_LIMIT_VARIABLE, "").strip() or DEFAULT_MEMORY_LIMIT
-
-
-def resolve_path(value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return parse_memory_limit(
+        MEMORY_LIMIT_VARIABLE, os.environ.get(MEMORY_LIMIT_VARIABLE), DEFAULT_MEMORY_LIMIT
+    )
 
 
 class SpmSettings(dg.ConfigurableResource):
@@ -58,9 +57,7 @@ class SpmSettings(dg.ConfigurableResource):
 
     def as_of(self) -> date:
         """``SPM_AS_OF_DATE`` when set, else the run's date in UTC."""
-        if self.as_of_date:
-            return date.fromisoformat(self.as_of_date)
-        return datetime.now(UTC).date()
+        return parse_date("as_of_date", self.as_of_date) or datetime.now(UTC).date()
 
     def connect_warehouse(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         path = self.warehouse_path

@@ -11,9 +11,8 @@ import dagster as dg
 
 from orchestration.jobs import nightly_materialization
 from orchestration.resources import DEFAULTS
+from orchestration.settings_validation import CRON_VARIABLE, DEFAULT_CRON, parse_cron
 
-CRON_VARIABLE = "SPM_NIGHTLY_CRON"
-DEFAULT_CRON = "0 2 * * *"
 TIMEZONE = "UTC"
 
 # SpmSettings fields and the variables they come from (``resources.settings_from_env``).
@@ -25,7 +24,7 @@ SETTINGS_VARIABLES = {
 
 
 def nightly_cron() -> str:
-    return os.environ.get(CRON_VARIABLE, "").strip() or DEFAULT_CRON
+    return parse_cron(CRON_VARIABLE, os.environ.get(CRON_VARIABLE), DEFAULT_CRON)
 
 
 def settings_run_config(as_of: date) -> dict:

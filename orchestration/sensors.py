@@ -26,12 +26,17 @@ import dagster as dg
 from ingestion.contract import OBJECTS
 from orchestration.jobs import nightly_materialization
 from orchestration.resources import env_value, resolve_path
+from orchestration.settings_validation import (
+    DEFAULT_SETTLE_SECONDS,
+    SETTLE_VARIABLE,
+    WEBHOOK_VARIABLE,
+    ConfigurationError,
+    parse_http_url,
+    parse_seconds,
+)
 
 LOGGER = logging.getLogger(__name__)
 
-SETTLE_VARIABLE = "SPM_LANDING_SETTLE_SECONDS"
-DEFAULT_SETTLE_SECONDS = 60.0
-WEBHOOK_VARIABLE = "SPM_ALERT_WEBHOOK"
 WEBSERVER_VARIABLE = "DAGSTER_WEBSERVER_URL"
 DEFAULT_WEBSERVER_URL = "http://127.0.0.1:3000"
 WEBHOOK_TIMEOUT_SECONDS = 10.0
@@ -73,14 +78,7 @@ def landing_state(landing: Path) -> LandingState:
 
 
 def settle_seconds() -> float:
-    value = os.environ.get(SETTLE_VARIABLE, "").strip()
-    try:
-        seconds = float(value) if value else DEFAULT_SETTLE_SECONDS
-    except ValueError:
-        seconds = -1.0
-    if seconds < 0:
-        raise ValueError(f"{SETTLE_VARIABLE}={value!r}: expected a number of seconds >= 0")
-    return seconds
+    return parse_seconds(SETTLE_VARIABLE, os.environ.get(SETTLE_VARIABLE), DEFAULT_SETTLE_SECONDS)
 
 
 @dg.sensor(
@@ -248,7 +246,11 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
         failed_checks=failed_checks_of_run(context.instance, run.run_id),
     )
     context.log.error(summary["text"])
-    webhook = os.environ.get(WEBHOOK_VARIABLE, "").strip()
+    try:
+        webhook = parse_http_url(WEBHOOK_VARIABLE, os.environ.get(WEBHOOK_VARIABLE))
+    except ConfigurationError as error:
+        context.log.warning(f"failure alert not posted: {error}")
+        return
     if webhook and post_json(webhook, summary):
         context.log.info(f"failure alert posted to {WEBHOOK_VARIABLE}")
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ingestion.demo.generator import existing_csvs, generate
+from orchestration.settings_validation import AS_OF_DATE_VARIABLE, ConfigurationError, parse_date
 
 
 def _positive(text: str) -> float:
@@ -48,7 +49,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--as-of",
         type=_date,
-        default=_date(os.environ.get("SPM_AS_OF_DATE") or _today()),
+        default=None,
         help="date the data leads up to (default $SPM_AS_OF_DATE or today, UTC)",
     )
     mode = parser.add_mutually_exclusive_group()
@@ -60,7 +61,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="replace the files this generator writes (others are left alone)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.as_of is None:
+        # The same rule as the pipeline's, and an error that names the variable.
+        try:
+            env_as_of = parse_date(AS_OF_DATE_VARIABLE, os.environ.get(AS_OF_DATE_VARIABLE))
+        except ConfigurationError as error:
+            parser.error(str(error))
+        args.as_of = env_as_of or date.fromisoformat(_today())
+    return args
 
 
 def _today() -> str:
