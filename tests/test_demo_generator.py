@@ -11,7 +11,7 @@ import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,15 @@ NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 MONEY_VALUE = re.compile(r"^-?\d+(\.\d{1,2})?$")
 FILE_NAME = re.compile(r"^[A-Za-z_]+_(\d{8}T\d{6}Z)_[A-Za-z0-9-]+\.csv$")
 FIRST_DAY_OF_QUARTER = {(1, 1), (4, 1), (7, 1), (10, 1)}
+FORECAST_API = {
+    "Pipeline": "Pipeline",
+    "Best Case": "BestCase",
+    "Most Likely": "MostLikely",
+    "Commit": "Forecast",
+    "Closed": "Closed",
+    "Omitted": "Omitted",
+}
+FORECAST_LABEL = {api: label for label, api in FORECAST_API.items()}
 
 
 # ---------------------------------------------------------------- helpers
@@ -276,7 +285,8 @@ def test_history_is_ordered_and_ends_in_the_opportunity_state(landing: Landing) 
     for opp_id, opp in opps.items():
         stage = stages[opp["StageName"]]
         assert opp["IsClosed"] == stage["IsClosed"] and opp["IsWon"] == stage["IsWon"]
-        assert opp["ForecastCategoryName"] == stage["ForecastCategoryName"]
+        if opp["IsClosed"] == "true":  # open ones may carry an overridden forecast category
+            assert opp["ForecastCategoryName"] == stage["ForecastCategoryName"]
         trail = trails.get(opp_id)
         if trail is None:
             assert opp["Demo_Case__c"] == "won_without_history"
@@ -289,9 +299,12 @@ def test_history_is_ordered_and_ends_in_the_opportunity_state(landing: Landing) 
             ("Amount", "Amount"),
             ("Probability", "Probability"),
             ("CloseDate", "CloseDate"),
-            ("ForecastCategory", "ForecastCategoryName"),
         ):
             assert last[h_col] == opp[o_col], (opp_id, h_col)
+        if FORECAST_LABEL[last["ForecastCategory"]] != opp["ForecastCategoryName"]:
+            # Overridden later, without a history row.
+            assert opp["IsClosed"] == "false", opp_id
+            assert opp["SystemModstamp"] > last["CreatedDate"], opp_id
         if opp["IsClosed"] == "true":
             assert opp["CloseDate"] == last["CreatedDate"][:10]
 
@@ -348,6 +361,112 @@ def test_scripted_opportunity_cases_exist(landing: Landing) -> None:
             assert opps[case]["StageName"] == "Closed Lost"
     assert "won_without_history" in opps and not stages_of["won_without_history"]
     assert stages_of["created_closed_won"] == ["Closed Won"]
+
+
+def test_forecast_categories_are_labels_on_opportunities_and_api_names_in_history(
+    landing: Landing,
+) -> None:
+    history = {r["ForecastCategory"] for r in landing.sf("OpportunityHistory")}
+    assert history == set(FORECAST_LABEL)  # BestCase, MostLikely, Forecast (= Commit), ...
+    opportunity = {r["ForecastCategoryName"] for r in landing.sf("Opportunity")}
+    assert opportunity == set(FORECAST_API)
+    for stage in landing.sf("OpportunityStage"):
+        assert stage["ForecastCategoryName"] in FORECAST_API
+        assert stage["ForecastCategory"] == FORECAST_API[stage["ForecastCategoryName"]]
+    stage_default = {
+        s["ApiName"]: s["ForecastCategoryName"] for s in landing.sf("OpportunityStage")
+    }
+    # Each history row that changes the stage carries the new stage's category.
+    for trail in _history_by_opportunity(landing).values():
+        for before, after in itertools.pairwise([None, *trail]):
+            if before is None or before["StageName"] != after["StageName"]:
+                label = FORECAST_LABEL[after["ForecastCategory"]]
+                assert label == stage_default[after["StageName"]], after["Id"]
+
+
+def test_forecast_overrides_change_the_opportunity_without_a_history_row(
+    landing: Landing,
+) -> None:
+    trails = _history_by_opportunity(landing)
+    opps = landing.live("Opportunity")
+    overridden = {
+        opp_id
+        for opp_id, opp in opps.items()
+        if opp_id in trails
+        and opp["ForecastCategoryName"] != FORECAST_LABEL[trails[opp_id][-1]["ForecastCategory"]]
+        and opp["SystemModstamp"] > trails[opp_id][-1]["CreatedDate"]
+    }
+    assert len(overridden) >= 3
+    open_opps = [o for o in opps.values() if o["IsClosed"] == "false"]
+    assert any(o["ForecastCategoryName"] == "Most Likely" for o in open_opps)
+    by_case = {o["Demo_Case__c"]: o for o in opps.values() if o["Demo_Case__c"]}
+    current = by_case["forecast_override_without_history"]
+    assert current["Id"] in overridden and current["ForecastCategoryName"] == "Most Likely"
+    assert current["IsClosed"] == "false"
+    # Overridden to Most Likely in the full export, reset by a change of stage in a delta.
+    reset = by_case["forecast_override_then_stage_change"]
+    rows = [r for r in landing.sf("Opportunity") if r["Id"] == reset["Id"]]
+    full_row = next(r for r in rows if is_full(r))
+    assert full_row["ForecastCategoryName"] == "Most Likely"
+    changed = next(
+        r
+        for r in trails[reset["Id"]]
+        if r["CreatedDate"] > full_row["SystemModstamp"] and r["StageName"] != full_row["StageName"]
+    )
+    assert changed["ForecastCategory"] != "MostLikely"
+    # Overridden after the full export: the full file still has the stage's category.
+    late = by_case["forecast_override_after_full_export"]
+    full_row = next(r for r in landing.sf("Opportunity") if r["Id"] == late["Id"] and is_full(r))
+    assert late["Id"] in overridden
+    assert late["ForecastCategoryName"] != full_row["ForecastCategoryName"]
+    assert not is_full(late) and late["StageName"] == full_row["StageName"]
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def test_salesforce_datetimes_carry_milliseconds(landing: Landing) -> None:
+    values = [
+        row[column]
+        for obj in OBJECTS
+        if obj.is_salesforce
+        for row in landing.raw[obj.folder]
+        for column, kind in obj.columns.items()
+        if kind == TS and row[column]
+    ]
+    with_millis = sum(not v.endswith(".000Z") for v in values)
+    assert 0.8 * len(values) < with_millis < len(values)
+    # Stints whose exact length differs from the difference of their whole seconds.
+    differ = 0
+    for trail in _history_by_opportunity(landing).values():
+        for before, after in itertools.pairwise(trail):
+            start, end = _instant(before["CreatedDate"]), _instant(after["CreatedDate"])
+            whole = end.replace(microsecond=0) - start.replace(microsecond=0)
+            differ += (end - start) != whole
+    assert differ > 100
+    # Meetings last exactly their DurationInMinutes.
+    for event in landing.sf("Event"):
+        length = _instant(event["EndDateTime"]) - _instant(event["StartDateTime"])
+        assert length == timedelta(minutes=int(event["DurationInMinutes"])), event["Id"]
+
+
+def test_a_lead_is_followed_up_within_a_second(landing: Landing) -> None:
+    leads = [
+        r for r in landing.live("Lead").values() if r["Demo_Case__c"] == "follow_up_within_a_second"
+    ]
+    assert len(leads) == 1
+    lead = leads[0]
+    tasks = [
+        t
+        for t in landing.live("Task").values()
+        if t["WhoId"] == lead["Id"] and t["CompletedDateTime"]
+    ]
+    first = min(tasks, key=lambda t: t["CompletedDateTime"])
+    created, done = _instant(lead["CreatedDate"]), _instant(first["CompletedDateTime"])
+    whole = done.replace(microsecond=0) - created.replace(microsecond=0)
+    assert whole == timedelta(seconds=1)
+    assert timedelta(0) < done - created < timedelta(seconds=1)
 
 
 def test_deleted_opportunity_keeps_its_history_and_splits(landing: Landing) -> None:

@@ -15,7 +15,7 @@ from ingestion.demo import text
 from ingestion.demo.accounts import Account, AccountBook
 from ingestion.demo.fmt import DAY, HOUR, MINUTE, at, sf_bool, sf_date, sf_datetime, to_date
 from ingestion.demo.ids import IdFactory
-from ingestion.demo.leads import Lead, Touch
+from ingestion.demo.leads import FOLLOW_UP_WITHIN_A_SECOND, Lead, Touch
 from ingestion.demo.opportunities import Opp
 from ingestion.demo.timeline import Timeline, arrivals, work_ts, work_ts_after
 from ingestion.demo.users import Roster, User
@@ -110,9 +110,11 @@ class ActivityWriter:
         mode: str = "logged",
         case: str = "",
         created: int | None = None,
+        keep: bool = False,
     ) -> None:
         """``mode``: logged (created done), legacy (closed, no CompletedDateTime), scheduled
-        (created earlier, completed at ``ts``) or open (due at ``ts``, never completed)."""
+        (created earlier, completed at ``ts``) or open (due at ``ts``, never completed).
+        ``keep``: never deleted (the draws are made all the same)."""
         rng = self.rng
         created = ts if created is None else created
         ts = max(ts, created)
@@ -149,7 +151,11 @@ class ActivityWriter:
                     },
                 )
             )
-        self.tasks.add(versions if case else self._maybe_deleted(versions, "Task"))
+        if not case:
+            versions = self._maybe_deleted(versions, "Task")
+            if keep:
+                versions = [v for v in versions if v[1] != {"IsDeleted": sf_bool(True)}]
+        self.tasks.add(versions)
 
     def event(
         self,
@@ -224,7 +230,9 @@ def _lead_touch(aw: ActivityWriter, lead: Lead, touch: Touch) -> None:
     rng, link = aw.rng, Link(who=lead.id)
     kind, ts, user = touch.kind, touch.ts, touch.user
     if kind in ("Call", "Email", "Task"):
-        aw.task(user, ts, kind, link, mode="legacy" if rng.random() < 0.03 else "logged")
+        mode = "legacy" if rng.random() < 0.03 else "logged"  # drawn for every touch
+        keep = lead.case == FOLLOW_UP_WITHIN_A_SECOND and touch is lead.touches[0]
+        aw.task(user, ts, kind, link, mode="logged" if keep else mode, keep=keep)
     elif kind == "scheduled":
         aw.task(user, ts, "Call", link, mode="scheduled", created=lead.created + 5 * MINUTE)
     elif kind == "meeting":

@@ -1,11 +1,13 @@
 """Values written exactly as the exports write them (see ``shared/spec/sources.md``).
 
 Times are whole seconds since the Unix epoch, UTC; money is integer cents, so nothing here
-depends on float rounding and the output is byte-for-byte reproducible.
+depends on float rounding and the output is byte-for-byte reproducible. Salesforce datetimes get
+their milliseconds from the second they are written for (``millis``).
 """
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 from functools import cache
 
@@ -46,22 +48,42 @@ def _clock(second_of_day: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
+# The millisecond part per second of the minute: a fixed function of the timestamp, so equal
+# seconds stay equal, different seconds keep their order (it is below 1000), and differences of
+# whole minutes stay exact (a meeting's EndDateTime - StartDateTime = DurationInMinutes).
+# Whole minutes and two other seconds of each minute keep ``.000``.
+_rng = random.Random("spm-demo:millis")
+_MILLIS = tuple(0 if s % 20 == 0 else _rng.randrange(1, 1000) for s in range(MINUTE))
+del _rng
+
+
+def millis(ts: int) -> int:
+    """The milliseconds Salesforce writes with the whole-second time ``ts``."""
+    return _MILLIS[ts % MINUTE]
+
+
+def exact_millis(start: int, end: int) -> int:
+    """``end - start`` in milliseconds as the written datetimes say."""
+    return 1000 * (end - start) + millis(end) - millis(start)
+
+
 def sf_datetime(ts: int | None) -> str:
-    """Salesforce datetime: ``2025-03-04T15:22:10.000Z``; empty for NULL."""
+    """Salesforce datetime: ``2025-03-04T15:22:10.123Z``; empty for NULL."""
     if ts is None:
         return ""
     day, sec = divmod(ts, DAY)
-    return f"{_iso_day(day)}T{_clock(sec)}.000Z"
+    return f"{_iso_day(day)}T{_clock(sec)}.{_MILLIS[ts % MINUTE]:03d}Z"
 
 
 def iso_utc(ts: int) -> str:
     """ISO 8601 UTC without fractional seconds, as survey tools export it."""
-    return sf_datetime(ts).replace(".000Z", "Z")
+    day, sec = divmod(ts, DAY)
+    return f"{_iso_day(day)}T{_clock(sec)}Z"
 
 
 def file_stamp(ts: int) -> str:
     """``20261124T020000Z``: sorts chronologically as text."""
-    return sf_datetime(ts).replace("-", "").replace(":", "").replace(".000", "")
+    return iso_utc(ts).replace("-", "").replace(":", "")
 
 
 def sf_bool(value: bool) -> str:

@@ -9,7 +9,7 @@ from ingestion.demo import people as org
 from ingestion.demo import text
 from ingestion.demo.accounts import Account, AccountBook
 from ingestion.demo.deals import OpportunityFactory
-from ingestion.demo.fmt import DAY, HOUR, MINUTE, sf_bool, sf_date, sf_datetime, to_date
+from ingestion.demo.fmt import DAY, HOUR, MINUTE, millis, sf_bool, sf_date, sf_datetime, to_date
 from ingestion.demo.ids import IdFactory
 from ingestion.demo.opportunities import Opp
 from ingestion.demo.timeline import Timeline, arrivals, work_ts, work_ts_after
@@ -43,6 +43,7 @@ _TITLES = ("VP Sales", "Head of Operations", "CFO", "Director, IT", "Procurement
 # Leads a user receives per calendar day.
 _LEAD_RATE = {org.SDR: 0.5, org.AE: 0.05}
 _NO_FOLLOW_UP = 0.08
+FOLLOW_UP_WITHIN_A_SECOND = "follow_up_within_a_second"
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class LeadFactory:
             for ts in arrivals(self.rng, first, last, _LEAD_RATE[user.role], office_share=0.75):
                 self._follow_up(self._new(user, ts))
         self._special_cases()
+        self._follow_up_within_a_second()
         return self.leads
 
     def _new(self, owner: User, created: int, case: str = "") -> Lead:
@@ -212,6 +214,31 @@ class LeadFactory:
         lead = self._new(sdr, now - 30 * DAY, "first_follow_up_by_other_user")
         lead.touches.append(Touch(lead.created + 3 * HOUR, other, "Call"))
         lead.statuses.append((lead.created + 3 * HOUR, WORKING))
+
+    def _follow_up_within_a_second(self) -> None:
+        """One lead called back the second after it was created by the clock, less than half a
+        second later by the milliseconds: its first follow-up is moved to ``created + 1``.
+        Draws nothing, and moves nothing across an extract."""
+        full = self.tl.extracts[0]
+        seen_touch = False  # the first follow-up task written is kept for another case
+        for lead in self.leads:
+            if not lead.touches:
+                continue
+            first, c = lead.touches[0], lead.created
+            if (
+                seen_touch
+                and not lead.case
+                and lead.deleted_at is None
+                and first.kind in ("Call", "Email")
+                and first.ts < full - 30 * DAY
+                and lead.statuses[1] == (first.ts, WORKING)
+                and millis(c) - millis(c + 1) >= 500
+            ):
+                lead.touches[0] = Touch(c + 1, first.user, first.kind)
+                lead.statuses[1] = (c + 1, WORKING)
+                lead.case = FOLLOW_UP_WITHIN_A_SECOND
+                return
+            seen_touch = True
 
 
 def _email(first: str, company: str) -> str:

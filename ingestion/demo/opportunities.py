@@ -63,6 +63,10 @@ class Opp:
     has_history: bool = True
     from_lead: bool = False
     case: str = ""
+    # Forecast-category overrides (time, label): Opportunity versions without a history row.
+    forecast_overrides: list[tuple[int, str]] = field(default_factory=list)
+    # Demo_Case__c for a case that changes no other value (``case`` steers the generation).
+    forecast_case: str = ""
 
     @property
     def final(self) -> Step:
@@ -75,6 +79,21 @@ class Opp:
     @property
     def first_won_at(self) -> int | None:
         return next((s.ts for s in self.steps if s.stage.is_won), None)
+
+    def forecasts(self) -> list[str]:
+        """The forecast category (label) at each step: the stage's default when the stage
+        changes, else the category as the last override left it."""
+        out: list[str] = []
+        overrides = sorted(self.forecast_overrides)
+        current, j = "", 0
+        for i, step in enumerate(self.steps):
+            while j < len(overrides) and overrides[j][0] < step.ts:
+                current = overrides[j][1]
+                j += 1
+            if i == 0 or step.stage is not self.steps[i - 1].stage:
+                current = step.stage.forecast
+            out.append(current)
+        return out
 
     def owner_at(self, ts: int) -> User:
         owner = self.owner

@@ -9,6 +9,7 @@ from ingestion.demo import text
 from ingestion.demo.fmt import DAY, hundredths, money, sf_bool, sf_date, sf_datetime
 from ingestion.demo.ids import IdFactory
 from ingestion.demo.opportunities import Opp, Step
+from ingestion.demo.stages import forecast_api_name
 from ingestion.demo.versions import Row, Version
 
 OPPORTUNITY_EXTRAS = (
@@ -28,7 +29,8 @@ def _expected(step: Step) -> str:
     return "" if step.amount is None else money(step.amount * step.probability // 100)
 
 
-def _state(step: Step) -> Row:
+def _state(step: Step, forecast: str) -> Row:
+    """The Opportunity fields a step sets; ``forecast`` is the category label at that step."""
     return {
         "StageName": step.stage.name,
         "Amount": money(step.amount),
@@ -37,11 +39,13 @@ def _state(step: Step) -> Row:
         "CloseDate": sf_date(step.close_date),
         "IsClosed": sf_bool(step.stage.is_closed),
         "IsWon": sf_bool(step.stage.is_won),
-        "ForecastCategoryName": step.stage.forecast,
+        "ForecastCategoryName": forecast,
     }
 
 
-def opportunity_versions(opp: Opp) -> list[Version]:
+def opportunity_versions(opp: Opp, overrides: bool = True) -> list[Version]:
+    """The record's versions; without ``overrides``, as if no forecast category had been
+    overridden (what the writer draws its random choices from)."""
     base: Row = {
         "Id": opp.id,
         "AccountId": opp.account.id,
@@ -54,10 +58,17 @@ def opportunity_versions(opp: Opp) -> list[Version]:
         "CreatedDate": sf_datetime(opp.created),
         "CreatedById": opp.owner.id,
         "IsDeleted": sf_bool(False),
-        "Demo_Case__c": opp.case,
+        "Demo_Case__c": opp.case or opp.forecast_case,
     }
-    versions: list[Version] = [(opp.steps[0].ts, base | _state(opp.steps[0]))]
-    versions += [(step.ts, _state(step)) for step in opp.steps[1:]]
+    forecasts = opp.forecasts() if overrides else [step.stage.forecast for step in opp.steps]
+    versions: list[Version] = [(opp.steps[0].ts, base | _state(opp.steps[0], forecasts[0]))]
+    versions += [
+        (step.ts, _state(step, forecast))
+        for step, forecast in zip(opp.steps[1:], forecasts[1:], strict=True)
+    ]
+    # An override edits the Opportunity only: no history row.
+    if overrides:
+        versions += [(ts, {"ForecastCategoryName": label}) for ts, label in opp.forecast_overrides]
     versions += [(ts, {"OwnerId": user.id}) for ts, user in opp.owner_changes]
     if opp.deleted_at is not None:
         versions.append((opp.deleted_at, {"IsDeleted": sf_bool(True)}))
@@ -103,12 +114,14 @@ class HistoryEdits:
 
 
 def history_versions(opp: Opp, ids: IdFactory, edits: HistoryEdits) -> Iterator[list[Version]]:
-    """One row per step; none for an opportunity migrated without its history."""
+    """One row per step; none for an opportunity migrated without its history. The forecast
+    category is written as its API name, as it was at the step (overrides included)."""
     if not opp.has_history:
         return
     steps = opp.steps
+    forecasts = opp.forecasts()
     for i, step in enumerate(steps):
-        state = _state(step)
+        state = _state(step, forecasts[i])
         row: Row = {
             "Id": ids.new("OpportunityHistory"),
             "OpportunityId": opp.id,
@@ -117,7 +130,7 @@ def history_versions(opp: Opp, ids: IdFactory, edits: HistoryEdits) -> Iterator[
             "Probability": state["Probability"],
             "ExpectedRevenue": state["ExpectedRevenue"],
             "CloseDate": state["CloseDate"],
-            "ForecastCategory": state["ForecastCategoryName"],
+            "ForecastCategory": forecast_api_name(state["ForecastCategoryName"]),
             "CreatedDate": sf_datetime(step.ts),
             "CreatedById": opp.owner_at(step.ts).id,
             "IsDeleted": sf_bool(False),

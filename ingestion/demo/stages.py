@@ -37,8 +37,14 @@ NEGOTIATION = 4
 WON = STAGES[5]
 LOST = STAGES[6]
 BY_NAME = {s.name: s for s in STAGES}
-# The API value of the forecast category (a second, unlisted column in real exports).
-_FORECAST_API = {"Best Case": "BestCase", "Commit": "Forecast"}
+# Forecast categories: Salesforce writes the label in ``ForecastCategoryName`` (Opportunity,
+# OpportunityStage) and the API name in ``ForecastCategory`` (OpportunityHistory, and a second,
+# unlisted column of OpportunityStage). Labels not listed here are their own API name.
+FORECAST_API = {"Best Case": "BestCase", "Most Likely": "MostLikely", "Commit": "Forecast"}
+
+
+def forecast_api_name(label: str) -> str:
+    return FORECAST_API.get(label, label)
 
 
 def stage_versions(ids: IdFactory) -> list[list[Version]]:
@@ -57,7 +63,7 @@ def stage_versions(ids: IdFactory) -> list[list[Version]]:
                     "IsWon": sf_bool(stage.is_won),
                     "DefaultProbability": str(stage.probability),
                     "ForecastCategoryName": stage.forecast,
-                    "ForecastCategory": _FORECAST_API.get(stage.forecast, stage.forecast),
+                    "ForecastCategory": forecast_api_name(stage.forecast),
                 },
             )
         ]

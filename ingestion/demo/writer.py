@@ -135,22 +135,35 @@ class SalesforceWriter:
         self.touched = 0
         self.stale = 0
 
-    def add(self, versions: list[Version]) -> None:
-        touch_at = self._touch_time(versions)
+    def add(self, versions: list[Version], plain: list[Version] | None = None) -> None:
+        """Write one record. ``plain``: the record without the changes that must move nothing
+        else (forecast overrides); the random draws (touches, stale replays) follow it, so every
+        other record's rows stay as they would be without those changes."""
+        basis = versions if plain is None else plain
+        touch_at = self._touch_time(basis)
         if touch_at is not None and self.touch is not None:
-            versions = sorted([*versions, (touch_at, self.touch(self.rng))], key=lambda v: v[0])
+            touch = (touch_at, self.touch(self.rng))
+            versions = sorted([*versions, touch], key=lambda v: v[0])
+            basis = versions if plain is None else sorted([*basis, touch], key=lambda v: v[0])
             self.touched += 1
         last = len(self.files) - 1
-        for emission in route(versions, self.extracts):
+        emissions = route(versions, self.extracts)
+        # Every extract that carries the plain record carries the record (it has more versions).
+        drawn = {
+            e.extract: e for e in (emissions if plain is None else route(basis, self.extracts))
+        }
+        for emission in emissions:
             self.files[emission.extract].write(emission.row)
-            older = emission.previous
+            base = drawn.get(emission.extract)
             if (
-                emission.extract < last
-                and older is not None
+                base is not None
+                and base.extract < last
+                and base.previous is not None
                 and self.stale_rate
                 and (self.stale == 0 or self.rng.random() < self.stale_rate)
-                and differs(older, emission.row, self.columns)
+                and differs(base.previous, base.row, self.columns)
             ):
+                older = emission.previous or base.previous
                 self.files[self.rng.randint(emission.extract + 1, last)].write(older)
                 self.stale += 1
 
