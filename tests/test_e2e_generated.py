@@ -72,3 +72,17 @@ def test_pipeline_monthly_counts_match_the_exports(generated_run: PipelineRun):
     )
     assert len(actual) > 50
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
+
+
+def test_real_export_format_publishes_with_nothing_rejected(generated_run: PipelineRun):
+    """The demo exports are shaped like Salesforce's: API names in OpportunityHistory, labels on
+    Opportunity, milliseconds in datetimes. All of it is valid input."""
+    history = salesforce_current(generated_run.landing, "OpportunityHistory")
+    assert {"BestCase", "Forecast"} <= set(history["ForecastCategory"])
+    assert not {"Best Case", "Commit", "Most Likely"} & set(history["ForecastCategory"])
+    opportunities = salesforce_current(generated_run.landing, "Opportunity")
+    assert "Most Likely" in set(opportunities["ForecastCategoryName"])
+    assert (~opportunities["CreatedDate"].str.endswith(".000Z")).mean() > 0.5
+    assert query(generated_run.warehouse, "select count(*) from audit.rejected_rows") == [(0,)]
+    assert query(generated_run.warehouse, "select count(*) from audit.rejected_files") == [(0,)]
+    assert generated_run.bi.exists()

@@ -5,10 +5,11 @@ Expected values come straight from the landing CSVs (the dedupe rules of
 starts in January in this run, so a quarter is the calendar quarter of the UTC date.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 
+from ingestion.contract import FORECAST_CATEGORY_API_NAMES
 from tests.conftest import PipelineRun, query
 from tests.landing_frames import read_object, salesforce_current
 
@@ -167,53 +168,106 @@ def test_sales_cycle_quarterly_counts_match_the_exports(generated_run: PipelineR
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
 
 
-def test_forecast_amounts_over_the_as_of_state(generated_run: PipelineRun):
-    landing = generated_run.landing
-    day_end = pd.Timestamp(generated_run.as_of + timedelta(days=1), tz="UTC")
-    opportunities = salesforce_current(landing, "Opportunity")
-    opportunities = opportunities[pd.to_datetime(opportunities["CreatedDate"], utc=True) < day_end]
-    stages = salesforce_current(landing, "OpportunityStage").set_index("ApiName")
+def opportunity_states(run: PipelineRun, day: date) -> pd.DataFrame:
+    """The contract's "Opportunity state at the end of day d", plainly, from the exports.
 
-    history = live_history(generated_run)
+    The current row when its SystemModstamp is on or before d; else the last history row with
+    CreatedDate on or before d (by CreatedDate, then Id), its forecast category's API name
+    mapped to the label; else the current row. Only opportunities created on or before d.
+    """
+    day_end = pd.Timestamp(day + timedelta(days=1), tz="UTC")
+    current = salesforce_current(run.landing, "Opportunity").set_index("Id")
+    current = current[pd.to_datetime(current["CreatedDate"], utc=True) < day_end]
+    stages = salesforce_current(run.landing, "OpportunityStage").set_index("ApiName")
+    history = live_history(run)
     history = history[pd.to_datetime(history["CreatedDate"], utc=True) < day_end]
     last_rows = history.groupby("OpportunityId").tail(1).set_index("OpportunityId")
-    state = pd.DataFrame(
-        {
-            "stage": last_rows["StageName"],
-            "amount": last_rows["Amount"],
-            "close_date": last_rows["CloseDate"],
-            "category": last_rows["ForecastCategory"],
-            "is_closed": last_rows["StageName"].map(stages["IsClosed"]) == "true",
-            "is_won": last_rows["StageName"].map(stages["IsWon"]) == "true",
-        }
-    )
-    current = opportunities.set_index("Id")
-    without_history = current[~current.index.isin(state.index)]
+    modified_by_day = pd.to_datetime(current["SystemModstamp"], utc=True) < day_end
+    candidates = last_rows.index.intersection(current.index)
+    from_history = candidates[~modified_by_day.loc[candidates].to_numpy(dtype=bool)]
+    last_rows = last_rows.loc[from_history]
+    from_current = current.drop(index=from_history)
     state = pd.concat(
         [
-            state,
             pd.DataFrame(
                 {
-                    "stage": without_history["StageName"],
-                    "amount": without_history["Amount"],
-                    "close_date": without_history["CloseDate"],
-                    "category": without_history["ForecastCategoryName"],
-                    "is_closed": without_history["IsClosed"] == "true",
-                    "is_won": without_history["IsWon"] == "true",
+                    "stage": last_rows["StageName"],
+                    "amount": last_rows["Amount"],
+                    "close_date": last_rows["CloseDate"],
+                    "category": last_rows["ForecastCategory"].replace(FORECAST_CATEGORY_API_NAMES),
+                    "is_from_history": True,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "stage": from_current["StageName"],
+                    "amount": from_current["Amount"],
+                    "close_date": from_current["CloseDate"],
+                    "category": from_current["ForecastCategoryName"],
+                    "is_from_history": False,
                 }
             ),
         ]
     ).loc[current.index]
-    state = state.assign(
+    return state.assign(
+        is_closed=state["stage"].map(stages["IsClosed"]) == "true",
+        is_won=state["stage"].map(stages["IsWon"]) == "true",
         rep_id=current["OwnerId"],
         quarter=quarter_start(state["close_date"]),
         amount=pd.to_numeric(state["amount"]).fillna(0),
     )
 
+
+def test_opportunity_states_follow_the_contract_rule_on_many_days(generated_run: PipelineRun):
+    """The state versions, asked for several past days at once, against the rule in pandas."""
+    as_of = generated_run.as_of
+    days = [as_of - timedelta(days=n) for n in (400, 200, 91, 30, 6, 2, 0)]
+    rows = query(
+        generated_run.warehouse,
+        f"""
+        with days as (
+            select unnest([{", ".join(f"date '{d}'" for d in days)}]) as state_date
+        )
+        select
+            strftime(days.state_date, '%Y-%m-%d'), versions.opportunity_id,
+            versions.stage_name, coalesce(versions.amount, 0)::double,
+            strftime(versions.close_date, '%Y-%m-%d'), versions.forecast_category,
+            versions.is_from_history, versions.is_closed, versions.is_won
+        from days
+        inner join intermediate.int_opportunity_state_versions as versions
+            on versions.valid_from_date <= days.state_date
+            and (versions.valid_to_date is null or days.state_date < versions.valid_to_date)
+        """,
+    )
+    columns = [
+        "stage", "amount", "close_date", "category", "is_from_history", "is_closed", "is_won"
+    ]  # fmt: skip
+    actual = (
+        pd.DataFrame(rows, columns=["day", "opportunity_id", *columns])
+        .set_index(["day", "opportunity_id"])
+        .sort_index()
+    )
+    expected = (
+        pd.concat(
+            {day.isoformat(): opportunity_states(generated_run, day)[columns] for day in days},
+            names=["day", "opportunity_id"],
+        )
+        .replace({"close_date": {"": None}})
+        .sort_index()
+    )
+    # Every path of the rule is taken: history rows, current rows, overrides without history.
+    assert expected["is_from_history"].any() and (~expected["is_from_history"]).any()
+    assert (expected["category"] == "Most Likely").any()
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
+
+
+def test_forecast_amounts_over_the_as_of_state(generated_run: PipelineRun):
+    state = opportunity_states(generated_run, generated_run.as_of)
     open_state = state[~state["is_closed"]]
     columns = {
         "closed_won_amount": state[state["is_won"]],
         "commit_amount": open_state[open_state["category"] == "Commit"],
+        "most_likely_amount": open_state[open_state["category"] == "Most Likely"],
         "best_case_amount": open_state[open_state["category"] == "Best Case"],
         "pipeline_amount": open_state[open_state["category"] == "Pipeline"],
         "omitted_amount": open_state[open_state["category"] == "Omitted"],
@@ -234,8 +288,9 @@ def test_forecast_amounts_over_the_as_of_state(generated_run: PipelineRun):
     rows = query(
         generated_run.bi,
         "select rep_id, strftime(quarter_start, '%Y-%m-%d'), closed_won_amount::double, "
-        "commit_amount::double, best_case_amount::double, pipeline_amount::double, "
-        "omitted_amount::double, open_opportunity_count from marts.mart_forecast",
+        "commit_amount::double, most_likely_amount::double, best_case_amount::double, "
+        "pipeline_amount::double, omitted_amount::double, open_opportunity_count "
+        "from marts.mart_forecast",
     )
     actual = (
         pd.DataFrame(rows, columns=["rep_id", "quarter", *expected.columns])
@@ -243,6 +298,6 @@ def test_forecast_amounts_over_the_as_of_state(generated_run: PipelineRun):
         .sort_index()
     )
     assert len(actual) > 20
-    categories = ["commit_amount", "best_case_amount", "pipeline_amount"]
+    categories = ["commit_amount", "most_likely_amount", "best_case_amount", "pipeline_amount"]
     assert (expected[categories].sum() > 0).all()
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
