@@ -11,46 +11,28 @@ states as (
         opportunity_id,
         forecast_category,
         is_won,
-        not is_closed as is_open,
+        is_closed,
         coalesce(amount, 0) as amount,
         probability
     from opportunity_states
 ),
 
-forecast_amounts as (
+forecasts as (
     select
         rep_id,
         quarter_start,
-        sum(case when is_won then amount else 0 end) as closed_won_amount,
-        sum(
-            case when is_open and forecast_category = 'Commit' then amount else 0 end
-        ) as commit_amount,
-        sum(
-            case when is_open and forecast_category = 'Most Likely' then amount else 0 end
-        ) as most_likely_amount,
-        sum(
-            case when is_open and forecast_category = 'Best Case' then amount else 0 end
-        ) as best_case_amount,
-        sum(
-            case when is_open and forecast_category = 'Pipeline' then amount else 0 end
-        ) as pipeline_amount,
-        sum(
-            case when is_open and forecast_category = 'Omitted' then amount else 0 end
-        ) as omitted_amount,
-        count(case when is_open then opportunity_id end) as open_opportunity_count,
+        {{ forecast_category_sums() }},
         coalesce(
             -- Exact decimal products and sum: the result does not depend on summation order.
-            sum(case when is_open then amount * cast(probability as decimal(9, 4)) end) / 100, 0
+            sum(
+                case
+                    when not is_closed then amount * cast(probability as decimal(9, 4))
+                end
+            ) / 100,
+            0
         ) as weighted_open_amount
     from states
     group by 1, 2
-),
-
-forecasts as (
-    select
-        *,
-        closed_won_amount + commit_amount as forecast_commit_amount
-    from forecast_amounts
 )
 
 select
@@ -64,8 +46,6 @@ select
     cast(omitted_amount as decimal(18, 2)) as omitted_amount,
     open_opportunity_count,
     cast(round(weighted_open_amount, 2) as decimal(18, 2)) as weighted_open_amount,
-    cast(forecast_commit_amount as decimal(18, 2)) as forecast_commit_amount,
-    cast(
-        forecast_commit_amount + most_likely_amount + best_case_amount as decimal(18, 2)
-    ) as forecast_best_case_amount
+    cast({{ forecast_commit_amount() }} as decimal(18, 2)) as forecast_commit_amount,
+    cast({{ forecast_best_case_amount() }} as decimal(18, 2)) as forecast_best_case_amount
 from forecasts
