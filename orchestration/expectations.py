@@ -418,6 +418,7 @@ class MartSuite:
 
 
 COUNTS_PIPELINE = ("opportunities_created", "meetings_booked", "won_count", "lost_count")
+WATERFALL_BUCKETS = ("opening", "created", "pulled_in", "pushed_out", "won", "lost", "closing")
 
 # Statements against the sums of their lines, to the cent.
 STATEMENT_RECONCILIATION = """
@@ -514,6 +515,50 @@ MART_SUITES: dict[str, MartSuite] = {
                 ),
                 not_before("forecast_best_case_amount", "forecast_commit_amount"),
                 not_before("forecast_commit_amount", "closed_won_amount"),
+            ),
+        ),
+    ),
+    "mart_forecast_trend": MartSuite(
+        ("rep_id", "quarter_start", "week_of_quarter"),
+        (
+            table(
+                *not_null("snapshot_date"),
+                between("week_of_quarter", 0, 13),
+                *non_negative(
+                    "closed_won_amount",
+                    "commit_amount",
+                    "most_likely_amount",
+                    "best_case_amount",
+                    "pipeline_amount",
+                    "open_opportunity_count",
+                    "open_pipeline_amount",
+                    "quota_amount",
+                    "final_won_amount",
+                    # Unbounded above: pipeline many times the remaining quota is possible.
+                    "pipeline_coverage_ratio",
+                ),
+                not_before("forecast_best_case_amount", "forecast_commit_amount"),
+                not_before("forecast_commit_amount", "closed_won_amount"),
+                # A commit call cannot miss by more than everything that closed.
+                between("commit_error_ratio", -1, None),
+            ),
+        ),
+    ),
+    "mart_pipeline_waterfall": MartSuite(
+        ("rep_id", "quarter_start"),
+        (
+            table(
+                *not_null("period_end_date"),
+                not_before("period_end_date", "quarter_start"),
+                *non_negative(
+                    *(
+                        f"{bucket}_{measure}"
+                        for bucket in WATERFALL_BUCKETS
+                        for measure in ("count", "amount")
+                    )
+                ),
+                # Pushed-out deals are part of the opening pipeline.
+                not_before("opening_count", "pushed_out_count"),
             ),
         ),
     ),
