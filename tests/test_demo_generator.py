@@ -19,7 +19,7 @@ import pytest
 from ingestion.contract import BOOL, DATE, DOUBLE, INT, MONEY, OBJECTS, TS
 from ingestion.demo import generate
 from ingestion.demo.__main__ import main
-from ingestion.demo.ids import KEY_PREFIX, checksum_suffix
+from ingestion.demo.ids import BASE62, KEY_PREFIX, checksum_suffix
 
 AS_OF = date(2026, 11, 25)
 SCALE = 0.2
@@ -270,6 +270,16 @@ def test_splits_sum_to_100_and_credit_the_owner(landing: Landing) -> None:
     assert len(shares) < 0.3 * len(opps)  # most opportunities have no split
 
 
+LATER_ID_COUNTER = 500_000_000
+
+
+def _id_counter(sf_id: str) -> int:
+    value = 0
+    for ch in sf_id[5:15]:
+        value = value * 62 + BASE62.index(ch)
+    return value
+
+
 def _history_by_opportunity(landing: Landing) -> dict[str, list[Row]]:
     trails: defaultdict[str, list[Row]] = defaultdict(list)
     for row in landing.live("OpportunityHistory").values():
@@ -291,7 +301,9 @@ def test_history_is_ordered_and_ends_in_the_opportunity_state(landing: Landing) 
         if trail is None:
             assert opp["Demo_Case__c"] == "won_without_history"
             continue
-        assert [r["Id"] for r in trail] == sorted(r["Id"] for r in trail)
+        # Ids follow creation, except rows pipeline movements inserted (a later id range).
+        ordered = [r["Id"] for r in trail if _id_counter(r["Id"]) < LATER_ID_COUNTER]
+        assert ordered == sorted(ordered)
         assert trail[0]["CreatedDate"] == opp["CreatedDate"]
         last = trail[-1]
         for h_col, o_col in (
@@ -420,6 +432,111 @@ def test_forecast_overrides_change_the_opportunity_without_a_history_row(
     assert late["Id"] in overridden
     assert late["ForecastCategoryName"] != full_row["ForecastCategoryName"]
     assert not is_full(late) and late["StageName"] == full_row["StageName"]
+
+
+CLOSED_STAGES = {"Closed Won", "Closed Lost"}
+# Scripted cases that close, then go on (reopened, won twice, lost after a win).
+REOPENING_CASES = ("reopened_then_won", "won_twice", "won_then_lost_")
+
+
+def _quarters_before(as_of: date, count: int) -> list[tuple[str, str]]:
+    """The ``count`` full calendar quarters before as_of's, as [first day, next first day)."""
+    start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    out = []
+    for _ in range(count):
+        month = start.month - 3
+        first = date(start.year - (month < 1), (month - 1) % 12 + 1, 1)
+        out.append((first.isoformat(), start.isoformat()))
+        start = first
+    return out[::-1]
+
+
+def _open_moves(trail: list[Row]) -> Iterable[tuple[Row, Row]]:
+    """Consecutive history rows while the opportunity stays open."""
+    for before, after in itertools.pairwise(trail):
+        if before["StageName"] not in CLOSED_STAGES and after["StageName"] not in CLOSED_STAGES:
+            yield before, after
+
+
+def _pushed_out(before: Row, after: Row, first: str, end: str) -> bool:
+    return (
+        first <= after["CreatedDate"] < end
+        and first <= before["CloseDate"] < end
+        and after["CloseDate"] >= end
+    )
+
+
+def _pulled_in(before: Row, after: Row, first: str, end: str) -> bool:
+    return (
+        first <= after["CreatedDate"] < end
+        and before["CloseDate"] >= end
+        and first <= after["CloseDate"] < end
+    )
+
+
+def _amount_changed(before: Row, after: Row, first: str, end: str) -> bool:
+    return (
+        first <= after["CreatedDate"] < end
+        and before["StageName"] == after["StageName"]
+        and before["Amount"] != after["Amount"]
+        and first <= before["CloseDate"] < end
+    )
+
+
+def test_pipeline_moves_across_quarters(landing: Landing) -> None:
+    trails = _history_by_opportunity(landing)
+    opened = {o["Id"]: o["CreatedDate"] for o in landing.live("Opportunity").values()}
+    for first, end in _quarters_before(AS_OF, 4):
+        pushed, pulled, amounts = set(), set(), set()
+        open_at_start = 0
+        for opp_id, trail in trails.items():
+            earlier = [r for r in trail if r["CreatedDate"] < first]
+            open_at_start += bool(earlier) and earlier[-1]["StageName"] not in CLOSED_STAGES
+            for before, after in _open_moves(trail):
+                if _pushed_out(before, after, first, end):
+                    pushed.add(opp_id)
+                if _pulled_in(before, after, first, end):
+                    pulled.add(opp_id)
+                if _amount_changed(before, after, first, end):
+                    amounts.add(opp_id)
+        assert len(pushed) >= max(3, 0.1 * open_at_start), (first, len(pushed), open_at_start)
+        assert pulled, first
+        assert len(amounts) >= 3, first
+        assert all(opened[o] < end for o in pushed | pulled if o in opened)
+
+
+def test_history_stays_between_creation_and_close(landing: Landing) -> None:
+    opps = latest(landing.sf("Opportunity"))
+    for opp_id, trail in _history_by_opportunity(landing).items():
+        opp = opps[opp_id]
+        assert all(r["CreatedDate"] >= opp["CreatedDate"] for r in trail), opp_id
+        if opp["Demo_Case__c"].startswith(REOPENING_CASES):
+            continue
+        closing = [i for i, r in enumerate(trail) if r["StageName"] in CLOSED_STAGES]
+        assert closing in ([], [len(trail) - 1]), opp_id  # nothing after the closing row
+        if closing:  # the close date is the day it closed, the amount the final one
+            assert trail[-1]["CloseDate"] == trail[-1]["CreatedDate"][:10] == opp["CloseDate"]
+
+
+def test_pipeline_movement_cases_exist(landing: Landing) -> None:
+    trails = _history_by_opportunity(landing)
+    by_case = {o["Demo_Case__c"]: o for o in landing.live("Opportunity").values()}
+    previous, last_full = _quarters_before(AS_OF, 2)
+
+    def moves(case: str) -> list[tuple[Row, Row]]:
+        return list(_open_moves(trails[by_case[case]["Id"]]))
+
+    assert any(_pushed_out(a, b, *last_full) for a, b in moves("pushed_out_of_quarter"))
+    twice = moves("slipped_twice")
+    assert any(_pushed_out(a, b, *previous) for a, b in twice)
+    assert any(_pushed_out(a, b, *last_full) for a, b in twice)
+    won = by_case["pulled_into_quarter_then_won"]
+    assert any(_pulled_in(a, b, *last_full) for a, b in moves("pulled_into_quarter_then_won"))
+    assert won["StageName"] == "Closed Won" and last_full[0] <= won["CloseDate"] < last_full[1]
+    assert any(
+        _amount_changed(a, b, *last_full) and float(b["Amount"]) < float(a["Amount"])
+        for a, b in moves("amount_cut_mid_quarter")
+    )
 
 
 def _instant(value: str) -> datetime:

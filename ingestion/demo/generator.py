@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ingestion.contract import OBJECTS
-from ingestion.demo import activities, forecast, hris, sales_ops, survey
+from ingestion.demo import activities, forecast, hris, movements, sales_ops, survey
 from ingestion.demo.accounts import ACCOUNT_EXTRAS, AccountBook, account_versions, touch_account
 from ingestion.demo.activities import ActivityWriter, Contacts
 from ingestion.demo.deals import OpportunityFactory
@@ -123,6 +123,7 @@ def _build_crm(
     deals.delete_some()
     deals.mark_customers()
     forecast.add_overrides(stream(seed, "forecast-overrides"), deals.opps, tl)
+    movements.add_movements(stream(seed, "pipeline-movements"), deals.opps, tl)
     book.add_duplicate()
     book.reassign_departed()
     return Crm(ids, roster, book, deals, leads)
@@ -182,7 +183,8 @@ def _write_salesforce(landing: Landing, tl: Timeline, seed: int, crm: Crm) -> No
     edits = HistoryEdits(stream(seed, "history-edits"), tl.extracts, 0.05)
     split_type = ids.new("OpportunitySplitType")
     for opp in crm.deals.opps:
-        plain = opportunity_versions(opp, overrides=False) if opp.forecast_overrides else None
+        changed = opp.forecast_overrides or opp.original_steps is not None
+        plain = opportunity_versions(opp, overrides=False) if changed else None
         w["Opportunity"].add(opportunity_versions(opp), plain)
         for versions in history_versions(opp, ids, edits):
             w["OpportunityHistory"].add(versions)

@@ -10,6 +10,9 @@ BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _CHECKSUM = string.ascii_uppercase + "012345"
 _POD = "5g"
 _FIRST_COUNTER = 2_000_000
+# Records added to an existing sequence later (pipeline movements): a range after all others,
+# so the ids handed out in creation order stay as they were.
+_LATER_COUNTER = 500_000_000
 
 KEY_PREFIX: dict[str, str] = {
     "Account": "001",
@@ -57,11 +60,19 @@ class IdFactory:
 
     def __init__(self) -> None:
         self._next: defaultdict[str, int] = defaultdict(lambda: _FIRST_COUNTER)
+        self._later: defaultdict[str, int] = defaultdict(lambda: _LATER_COUNTER)
 
     def new(self, sobject: str) -> str:
         prefix = KEY_PREFIX[sobject]
         counter = self._next[prefix]
         self._next[prefix] = counter + 1
+        return sf_id(prefix, counter)
+
+    def later(self, sobject: str) -> str:
+        """An id from a separate range above every ``new`` one (own counter per prefix)."""
+        prefix = KEY_PREFIX[sobject]
+        counter = self._later[prefix]
+        self._later[prefix] = counter + 1
         return sf_id(prefix, counter)
 
 

@@ -33,6 +33,7 @@ class Step:
     amount: int | None  # cents
     probability: int
     close_date: date
+    added: bool = False  # inserted by ``movements`` (a history id from the later range)
 
 
 @dataclass
@@ -67,6 +68,10 @@ class Opp:
     forecast_overrides: list[tuple[int, str]] = field(default_factory=list)
     # Demo_Case__c for a case that changes no other value (``case`` steers the generation).
     forecast_case: str = ""
+    # The steps before ``movements`` inserted close-date and amount changes (None: unchanged).
+    original_steps: list[Step] | None = None
+    # Demo_Case__c for a pipeline movement (see ``movements``).
+    movement_case: str = ""
 
     @property
     def final(self) -> Step:

@@ -45,7 +45,7 @@ def _state(step: Step, forecast: str) -> Row:
 
 def opportunity_versions(opp: Opp, overrides: bool = True) -> list[Version]:
     """The record's versions; without ``overrides``, as if no forecast category had been
-    overridden (what the writer draws its random choices from)."""
+    overridden and no pipeline movement added (what the writer draws its random choices from)."""
     base: Row = {
         "Id": opp.id,
         "AccountId": opp.account.id,
@@ -58,13 +58,14 @@ def opportunity_versions(opp: Opp, overrides: bool = True) -> list[Version]:
         "CreatedDate": sf_datetime(opp.created),
         "CreatedById": opp.owner.id,
         "IsDeleted": sf_bool(False),
-        "Demo_Case__c": opp.case or opp.forecast_case,
+        "Demo_Case__c": opp.case or opp.forecast_case or opp.movement_case,
     }
-    forecasts = opp.forecasts() if overrides else [step.stage.forecast for step in opp.steps]
-    versions: list[Version] = [(opp.steps[0].ts, base | _state(opp.steps[0], forecasts[0]))]
+    steps = opp.steps if overrides or opp.original_steps is None else opp.original_steps
+    forecasts = opp.forecasts() if overrides else [step.stage.forecast for step in steps]
+    versions: list[Version] = [(steps[0].ts, base | _state(steps[0], forecasts[0]))]
     versions += [
         (step.ts, _state(step, forecast))
-        for step, forecast in zip(opp.steps[1:], forecasts[1:], strict=True)
+        for step, forecast in zip(steps[1:], forecasts[1:], strict=True)
     ]
     # An override edits the Opportunity only: no history row.
     if overrides:
@@ -115,15 +116,19 @@ class HistoryEdits:
 
 def history_versions(opp: Opp, ids: IdFactory, edits: HistoryEdits) -> Iterator[list[Version]]:
     """One row per step; none for an opportunity migrated without its history. The forecast
-    category is written as its API name, as it was at the step (overrides included)."""
+    category is written as its API name, as it was at the step (overrides included). Rows
+    added by pipeline movements take ids from the later range and are never edited; the other
+    rows are edited as they would be without them."""
     if not opp.has_history:
         return
     steps = opp.steps
     forecasts = opp.forecasts()
-    for i, step in enumerate(steps):
-        state = _state(step, forecasts[i])
+    original = [s for s in steps if not s.added]
+    i = -1
+    for step, forecast in zip(steps, forecasts, strict=True):
+        state = _state(step, forecast)
         row: Row = {
-            "Id": ids.new("OpportunityHistory"),
+            "Id": ids.later("OpportunityHistory") if step.added else ids.new("OpportunityHistory"),
             "OpportunityId": opp.id,
             "StageName": state["StageName"],
             "Amount": state["Amount"],
@@ -136,11 +141,15 @@ def history_versions(opp: Opp, ids: IdFactory, edits: HistoryEdits) -> Iterator[
             "IsDeleted": sf_bool(False),
         }
         versions: list[Version] = [(step.ts, row)]
+        if step.added:
+            yield versions
+            continue
+        i += 1
         inside = (
-            0 < i < len(steps) - 1
+            0 < i < len(original) - 1
             and not opp.case
             and opp.deleted_at is None
-            and steps[i - 1].stage is step.stage is steps[i + 1].stage
+            and original[i - 1].stage is step.stage is original[i + 1].stage
             and step.amount is not None
         )
         edit = edits.edit(step) if inside else None
