@@ -5,33 +5,18 @@ Expected values come straight from the landing CSVs (the dedupe rules of
 starts in January in this run, so a quarter is the calendar quarter of the UTC date.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 
-from ingestion.contract import FORECAST_CATEGORY_API_NAMES
 from tests.conftest import PipelineRun, query
 from tests.landing_frames import read_object, salesforce_current
-
-
-def quarter_start(dates: pd.Series) -> pd.Series:
-    """'YYYY-MM-01' of the calendar quarter of ISO dates or timestamps (UTC)."""
-    months = dates.str[5:7].astype(int)
-    first_months = (months - 1) // 3 * 3 + 1
-    return dates.str[:4] + "-" + first_months.map("{:02d}".format) + "-01"
-
-
-def live_history(run: PipelineRun) -> pd.DataFrame:
-    """History rows of opportunities that are not deleted, by CreatedDate then Id."""
-    opportunities = salesforce_current(run.landing, "Opportunity")
-    history = salesforce_current(run.landing, "OpportunityHistory")
-    history = history[history["OpportunityId"].isin(opportunities["Id"])]
-    return history.sort_values(["OpportunityId", "CreatedDate", "Id"]).reset_index(drop=True)
+from tests.opportunity_frames import live_history, opportunity_states, quarter_start
 
 
 def stints(run: PipelineRun) -> pd.DataFrame:
     """One row per run of consecutive history rows in the same stage, with its days."""
-    history = live_history(run)
+    history = live_history(run.landing)
     new_stint = (history["OpportunityId"] != history["OpportunityId"].shift()) | (
         history["StageName"] != history["StageName"].shift()
     )
@@ -109,7 +94,7 @@ def test_stage_funnel_reached_counts(generated_run: PipelineRun):
     order = dict(zip(funnel["ApiName"], funnel["order"], strict=True))
 
     opportunities = salesforce_current(landing, "Opportunity")
-    history = live_history(generated_run)
+    history = live_history(generated_run.landing)
     been_in = pd.concat(
         [
             history[["OpportunityId", "StageName"]],
@@ -168,56 +153,6 @@ def test_sales_cycle_quarterly_counts_match_the_exports(generated_run: PipelineR
     pd.testing.assert_frame_equal(actual, expected, check_dtype=False, check_names=False)
 
 
-def opportunity_states(run: PipelineRun, day: date) -> pd.DataFrame:
-    """The contract's "Opportunity state at the end of day d", plainly, from the exports.
-
-    The current row when its SystemModstamp is on or before d; else the last history row with
-    CreatedDate on or before d (by CreatedDate, then Id), its forecast category's API name
-    mapped to the label; else the current row. Only opportunities created on or before d.
-    """
-    day_end = pd.Timestamp(day + timedelta(days=1), tz="UTC")
-    current = salesforce_current(run.landing, "Opportunity").set_index("Id")
-    current = current[pd.to_datetime(current["CreatedDate"], utc=True) < day_end]
-    stages = salesforce_current(run.landing, "OpportunityStage").set_index("ApiName")
-    history = live_history(run)
-    history = history[pd.to_datetime(history["CreatedDate"], utc=True) < day_end]
-    last_rows = history.groupby("OpportunityId").tail(1).set_index("OpportunityId")
-    modified_by_day = pd.to_datetime(current["SystemModstamp"], utc=True) < day_end
-    candidates = last_rows.index.intersection(current.index)
-    from_history = candidates[~modified_by_day.loc[candidates].to_numpy(dtype=bool)]
-    last_rows = last_rows.loc[from_history]
-    from_current = current.drop(index=from_history)
-    state = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "stage": last_rows["StageName"],
-                    "amount": last_rows["Amount"],
-                    "close_date": last_rows["CloseDate"],
-                    "category": last_rows["ForecastCategory"].replace(FORECAST_CATEGORY_API_NAMES),
-                    "is_from_history": True,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "stage": from_current["StageName"],
-                    "amount": from_current["Amount"],
-                    "close_date": from_current["CloseDate"],
-                    "category": from_current["ForecastCategoryName"],
-                    "is_from_history": False,
-                }
-            ),
-        ]
-    ).loc[current.index]
-    return state.assign(
-        is_closed=state["stage"].map(stages["IsClosed"]) == "true",
-        is_won=state["stage"].map(stages["IsWon"]) == "true",
-        rep_id=current["OwnerId"],
-        quarter=quarter_start(state["close_date"]),
-        amount=pd.to_numeric(state["amount"]).fillna(0),
-    )
-
-
 def test_opportunity_states_follow_the_contract_rule_on_many_days(generated_run: PipelineRun):
     """The state versions, asked for several past days at once, against the rule in pandas."""
     as_of = generated_run.as_of
@@ -249,7 +184,10 @@ def test_opportunity_states_follow_the_contract_rule_on_many_days(generated_run:
     )
     expected = (
         pd.concat(
-            {day.isoformat(): opportunity_states(generated_run, day)[columns] for day in days},
+            {
+                day.isoformat(): opportunity_states(generated_run.landing, day)[columns]
+                for day in days
+            },
             names=["day", "opportunity_id"],
         )
         .replace({"close_date": {"": None}})
@@ -262,7 +200,7 @@ def test_opportunity_states_follow_the_contract_rule_on_many_days(generated_run:
 
 
 def test_forecast_amounts_over_the_as_of_state(generated_run: PipelineRun):
-    state = opportunity_states(generated_run, generated_run.as_of)
+    state = opportunity_states(generated_run.landing, generated_run.as_of)
     open_state = state[~state["is_closed"]]
     columns = {
         "closed_won_amount": state[state["is_won"]],
