@@ -216,3 +216,62 @@ def test_missing_object_folder_gives_an_empty_typed_table(con, landing):
     ]
     assert columns[: len(WORKERS.columns)] == list(WORKERS.columns)
     assert "_source_line" in columns
+
+
+# --- values as the vendors write them (docs/sources.md) --------------------------------------
+
+STAGE = OBJECTS_BY_FOLDER["salesforce/OpportunityStage"]
+STAGE_HEADER = (
+    "Id,ApiName,MasterLabel,SortOrder,IsActive,IsClosed,IsWon,DefaultProbability,"
+    "ForecastCategoryName,ForecastCategory,SystemModstamp"
+)
+STAMP = "2025-01-01T00:00:00.000Z"
+
+
+def test_integers_must_be_whole_and_forecast_categories_take_both_spellings(con, landing):
+    write(
+        landing,
+        "salesforce/OpportunityStage/s.csv",
+        f"{STAGE_HEADER}\n"
+        f"S1,Proposal,Proposal,3.0,true,false,false,60.0,Best Case,BestCase,{STAMP}\n"
+        f"S2,Verbal,Verbal,4.5,true,false,false,70,Most Likely,MostLikely,{STAMP}\n"
+        f"S3,Commit,Commit,5,true,false,false,80,Forecast,Upside,{STAMP}\n",
+    )
+    result = load_object(con, landing, STAGE)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    assert con.execute(
+        'select "Id", "SortOrder", "ForecastCategoryName" from raw.salesforce__opportunity_stage'
+    ).fetchall() == [("S1", 3, "Best Case")]
+    reasons = con.execute(
+        "select line_number, column_name, reason from audit.rejected_rows order by line_number"
+    ).fetchall()
+    assert reasons == [
+        (3, "SortOrder", "not a valid INTEGER: '4.5' (expected a whole number)"),
+        (
+            4,
+            "ForecastCategory",
+            "unknown value 'Upside' (expected one of Pipeline, Best Case, Most Likely, Commit, "
+            "Closed, Omitted, BestCase, MostLikely, Forecast)",
+        ),
+    ]
+
+
+def test_a_utc_offset_is_converted_to_utc_and_milliseconds_are_kept(con, landing):
+    row = opp_row("O1").replace("2025-01-31T23:59:59.000Z", "2025-01-31T23:59:59.125+02:00")
+    write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{row}\n")
+    load_object(con, landing, OPPORTUNITY)
+    created = con.execute('select "CreatedDate" from raw.salesforce__opportunity').fetchone()[0]
+    assert created.isoformat() == "2025-01-31T21:59:59.125000"
+
+
+def test_hris_empty_date_spelling_is_null(con, landing):
+    write(
+        landing,
+        "hris/workers/w.csv",
+        "employee_id,first_name,last_name,work_email,department,job_title,manager_employee_id,"
+        "location,hire_date,termination_date,termination_type,employment_status\n"
+        "E1,A,B,a@example.com,Sales,AE,,Berlin,2024-01-15,0000-00-00,,Active\n",
+    )
+    result = load_object(con, landing, WORKERS)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 0)
+    assert con.execute("select termination_date from raw.hris__workers").fetchone() == (None,)
