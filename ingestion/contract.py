@@ -239,6 +239,38 @@ OBJECTS: tuple[SourceObject, ...] = (
         ("response_id", "question_id"),
     ),
     SourceObject(
+        "enablement",
+        "training_assignments",
+        {
+            "assignment_id": TEXT,
+            "employee_id": TEXT,
+            "course_id": TEXT,
+            "course_name": TEXT,
+            "course_category": TEXT,
+            "assigned_date": DATE,
+            "due_date": DATE,
+            "status": TEXT,
+            "completed_at": TS,
+            "score": DOUBLE,  # 0-100; LMS exports may write fractions (87.5)
+            "duration_minutes": DOUBLE,
+        },
+        ("assignment_id",),
+    ),
+    SourceObject(
+        "enablement",
+        "coaching_sessions",
+        {
+            "session_id": TEXT,
+            "coach_employee_id": TEXT,
+            "rep_employee_id": TEXT,
+            "started_at": TS,
+            "duration_minutes": DOUBLE,
+            "session_type": TEXT,
+            "status": TEXT,
+        },
+        ("session_id",),
+    ),
+    SourceObject(
         "sales_ops",
         "quotas",
         {"employee_id": TEXT, "month_start": DATE, "quota_amount": MONEY},
@@ -309,6 +341,14 @@ ENUMERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("salesforce/Task", "TaskSubtype"): TASK_SUBTYPES,
     ("hris/workers", "termination_type"): ("Voluntary", "Involuntary"),
     ("hris/workers", "employment_status"): ("Active", "Terminated", "Leave"),
+    # Course categories and session types are open lists (contract); statuses are closed.
+    ("enablement/training_assignments", "status"): (
+        "Assigned",
+        "In Progress",
+        "Completed",
+        "Waived",
+    ),
+    ("enablement/coaching_sessions", "status"): ("Completed", "Cancelled", "No-show"),
 }
 
 # Spellings of "no date" a source writes in a date column, read as NULL (BambooHR-style worker

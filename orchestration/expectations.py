@@ -181,6 +181,7 @@ def where(*conditions: Where) -> dict[str, tuple[Where, ...]]:
 STAGE_NAMES = ValuesOf("salesforce/OpportunityStage", "ApiName")
 PLAN_IDS = ValuesOf("sales_ops/comp_plans", "plan_id")
 USER_IDS = ValuesOf("salesforce/User", "Id")
+HRIS_EMPLOYEE_IDS = ValuesOf("hris/workers", "employee_id")
 
 # Factors the survey tool is set up with. The contract allows other factor names, so another
 # name is only a warning; it mostly catches a mis-typed `eNPS`, whose answers would silently be
@@ -298,6 +299,37 @@ RAW_SUITES: dict[str, tuple[Frame, ...]] = {
             in_set("factor", list(SURVEY_FACTORS), "warning"),
             # An answer without employee or factor cannot be counted anywhere useful.
             *not_null("employee_id", "factor", severity="warning"),
+        ),
+    ),
+    "enablement/training_assignments": (
+        records(
+            *not_null("employee_id", "assigned_date", "status"),
+            enumeration("enablement/training_assignments", "status"),
+            between("score", 0, 100),
+            *non_negative("duration_minutes"),
+            # completed_at is present exactly when the assignment is Completed.
+            error(
+                "expect_column_values_to_not_be_null",
+                column="completed_at",
+                **where(Where("status", "==", "Completed")),
+            ),
+            error(
+                "expect_column_values_to_be_null",
+                column="completed_at",
+                **where(Where("status", "!=", "Completed")),
+            ),
+            not_before("due_date", "assigned_date", "warning"),
+            # Training of someone the HRIS does not know reaches no rep.
+            in_set("employee_id", HRIS_EMPLOYEE_IDS, "warning"),
+        ),
+    ),
+    "enablement/coaching_sessions": (
+        records(
+            *not_null("coach_employee_id", "rep_employee_id", "started_at", "status"),
+            enumeration("enablement/coaching_sessions", "status"),
+            *non_negative("duration_minutes"),
+            in_set("coach_employee_id", HRIS_EMPLOYEE_IDS, "warning"),
+            in_set("rep_employee_id", HRIS_EMPLOYEE_IDS, "warning"),
         ),
     ),
     "sales_ops/quotas": (
@@ -609,6 +641,59 @@ MART_SUITES: dict[str, MartSuite] = {
                 not_before("leads_created", "leads_converted"),
                 # Attainment has no upper bound: 250 % of quota is a good quarter, not an error.
                 between("quota_attainment_rate", 0, None),
+            ),
+        ),
+    ),
+    "mart_lead_funnel_monthly": MartSuite(
+        ("rep_id", "month_start"),
+        (
+            table(
+                between("leads_created", 1, None),
+                *non_negative(
+                    "leads_followed_up",
+                    "leads_converted",
+                    "avg_days_to_convert",
+                    "converted_opportunities",
+                    "handed_off_opportunities",
+                    "converted_pipeline_amount",
+                    "converted_won_count",
+                    "converted_won_amount",
+                ),
+                not_before("leads_created", "leads_followed_up"),
+                not_before("leads_created", "leads_converted"),
+                not_before("leads_converted", "converted_opportunities"),
+                not_before("converted_opportunities", "handed_off_opportunities"),
+                not_before("converted_opportunities", "converted_won_count"),
+                *fraction("lead_to_opportunity_rate", "lead_to_win_rate"),
+            ),
+        ),
+    ),
+    "mart_rep_ramp": MartSuite(
+        ("rep_id",),
+        (
+            table(
+                *not_null("hire_date", "hire_quarter_start", "is_ramped"),
+                not_before("ramped_quarter_start", "hire_quarter_start"),
+                between("quarters_to_ramp", 1, None),
+                *non_negative("days_to_first_win", "days_to_ramp", severity="warning"),
+                in_set("is_ramped", [True], **where(Where("ramped_quarter_start", "is not null"))),
+            ),
+        ),
+    ),
+    "mart_enablement_monthly": MartSuite(
+        ("rep_id", "month_start"),
+        (
+            table(
+                *non_negative(
+                    "trainings_assigned",
+                    "trainings_completed",
+                    "training_minutes",
+                    "overdue_assignments",
+                    "coaching_sessions",
+                    "coaching_minutes",
+                    "coaching_sessions_given",
+                ),
+                between("avg_assessment_score", 0, 100),
             ),
         ),
     ),

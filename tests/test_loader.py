@@ -275,3 +275,30 @@ def test_hris_empty_date_spelling_is_null(con, landing):
     result = load_object(con, landing, WORKERS)
     assert (result.rows_loaded, result.rows_rejected) == (1, 0)
     assert con.execute("select termination_date from raw.hris__workers").fetchone() == (None,)
+
+
+def test_enablement_rows_with_unknown_status_or_bad_numbers_are_rejected(con, landing):
+    write(
+        landing,
+        "enablement/training_assignments/t.csv",
+        "assignment_id,employee_id,course_id,course_name,course_category,assigned_date,due_date,"
+        "status,completed_at,score,duration_minutes\n"
+        "A1,E1,C1,Intro,Onboarding,2025-01-05,2025-02-05,Completed,2025-02-01T10:00:00Z,87.5,30\n"
+        "A2,E1,C2,Product,Product,2025-01-05,,Done,,,45\n"
+        "A3,E1,C3,Ethics,Compliance,2025-01-05,,Assigned,,n/a,15\n",
+    )
+    result = load_object(con, landing, OBJECTS_BY_FOLDER["enablement/training_assignments"])
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    assert con.execute(
+        "select assignment_id, score, completed_at from raw.enablement__training_assignments"
+    ).fetchone()[:2] == ("A1", 87.5)
+    assert con.execute(
+        "select line_number, column_name, reason from audit.rejected_rows order by line_number"
+    ).fetchall() == [
+        (
+            3,
+            "status",
+            "unknown value 'Done' (expected one of Assigned, In Progress, Completed, Waived)",
+        ),
+        (4, "score", "not a valid DOUBLE: 'n/a' (expected a number like 1234.5)"),
+    ]
