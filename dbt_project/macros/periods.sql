@@ -40,3 +40,8 @@
         )) }} as quarter_end
     from ({{ dbt.generate_series(quarter_count) }}) as quarter_numbers
 {%- endmacro %}
+
+{#- Last day of the calendar month of a date or timestamp (UTC). -#}
+{% macro month_end(expression) -%}
+    cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, month_start(expression))) }} as date)
+{%- endmacro %}
