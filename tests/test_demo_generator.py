@@ -838,6 +838,94 @@ def test_quotas(landing: Landing) -> None:
     assert any(len(v) > 1 for v in versions.values())  # revised in a later file
 
 
+# ---------------------------------------------------------------- enablement
+
+TRAINING = "enablement/training_assignments"
+COACHING = "enablement/coaching_sessions"
+
+
+def test_training_assignments(landing: Landing) -> None:
+    names = [p.name for p in files_of(landing.root, TRAINING)]
+    assert len(names) == 2
+    assert names[0].endswith("_full.csv") and names[1].endswith("_changes.csv")
+    workers = {
+        w["employee_id"]: w for w in landing.latest_by("hris/workers", "employee_id").values()
+    }
+    as_of = AS_OF.isoformat()
+    for row in landing.raw[TRAINING]:
+        assert row["status"] in ("Assigned", "In Progress", "Completed", "Waived"), row
+        assert (row["completed_at"] != "") == (row["status"] == "Completed"), row
+        if row["score"]:
+            assert 0 <= float(row["score"]) <= 100, row
+            assert row["status"] == "Completed", row
+        assert float(row["duration_minutes"]) > 0
+        assert row["employee_id"] in workers, row
+        assert row["assigned_date"] <= as_of
+        assert not row["due_date"] or row["due_date"] >= row["assigned_date"]
+    rows = landing.latest_by(TRAINING, "assignment_id").values()
+    categories = {r["course_category"] for r in rows}
+    assert {"Onboarding", "Product", "Methodology", "Compliance"} < categories  # + another
+    onboarding = [r for r in rows if r["course_category"] == "Onboarding"]
+    for r in onboarding:
+        assert r["assigned_date"] == workers[r["employee_id"]]["hire_date"]
+        gap = date.fromisoformat(r["due_date"]) - date.fromisoformat(r["assigned_date"])
+        assert 30 <= gap.days <= 60
+    overdue = [
+        r
+        for r in rows
+        if r["status"] in ("Assigned", "In Progress") and r["due_date"] and r["due_date"] < as_of
+    ]
+    late = [
+        r
+        for r in rows
+        if r["status"] == "Completed" and r["due_date"] and r["completed_at"][:10] > r["due_date"]
+    ]
+    assert overdue and late
+    assert any(r["status"] == "Waived" for r in rows)
+    assert any(r["status"] == "Completed" and not r["score"] for r in rows)  # no assessment
+    assert {r["status"] for r in rows} == {"Assigned", "In Progress", "Completed", "Waived"}
+    # Some assignments progress between the files: the later file has them Completed.
+    first = {r["assignment_id"]: r for r in landing.raw[TRAINING] if is_full(r)}
+    progressed = [
+        r
+        for r in landing.raw[TRAINING]
+        if r["_file"].endswith("_changes.csv")
+        and r["status"] == "Completed"
+        and first.get(r["assignment_id"], {}).get("status") in ("Assigned", "In Progress")
+    ]
+    assert progressed
+
+
+def test_coaching_sessions_are_held_by_the_reps_hris_manager(landing: Landing) -> None:
+    workers = {
+        w["employee_id"]: w for w in landing.latest_by("hris/workers", "employee_id").values()
+    }
+    sessions = landing.latest_by(COACHING, "session_id").values()
+    assert len(sessions) == len(landing.raw[COACHING])  # one row per session
+    quota_holders = {r["employee_id"] for r in landing.raw["sales_ops/quotas"]}
+    first = (AS_OF - timedelta(days=550)).isoformat()
+    for s in sessions:
+        rep, coach = workers[s["rep_employee_id"]], workers[s["coach_employee_id"]]
+        assert rep["manager_employee_id"] == coach["employee_id"], s
+        assert coach["employee_id"] not in quota_holders
+        assert rep["department"] in (
+            "Sales - Enterprise",
+            "Sales - Mid-Market",
+            "Sales Development",
+        )
+        assert s["status"] in ("Completed", "Cancelled", "No-show"), s
+        assert first <= s["started_at"] < AS_OF.isoformat(), s
+        assert rep["hire_date"] <= s["started_at"][:10]
+        assert not rep["termination_date"] or s["started_at"][:10] <= rep["termination_date"]
+        assert float(s["duration_minutes"]) > 0
+    statuses = Counter(s["status"] for s in sessions)
+    assert statuses["Cancelled"] and statuses["No-show"]
+    assert statuses["Completed"] > len(sessions) * 0.7
+    types = {s["session_type"] for s in sessions}
+    assert {"One-on-one", "Pipeline review", "Call review", "Skills"} < types
+    assert len({s["rep_employee_id"] for s in sessions}) > 5
+
+
 # ---------------------------------------------------------------- determinism and scaling
 
 

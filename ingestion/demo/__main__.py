@@ -31,7 +31,9 @@ def _date(text: str) -> date:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m ingestion.demo",
-        description="Generate deterministic demo exports (Salesforce, HRIS, survey, sales ops).",
+        description=(
+            "Generate deterministic demo exports (Salesforce, HRIS, survey, sales ops, enablement)."
+        ),
     )
     parser.add_argument(
         "--scale",

@@ -9,7 +9,15 @@ from datetime import date
 from pathlib import Path
 
 from ingestion.contract import OBJECTS
-from ingestion.demo import activities, forecast, hris, movements, sales_ops, survey
+from ingestion.demo import (
+    activities,
+    enablement,
+    forecast,
+    hris,
+    movements,
+    sales_ops,
+    survey,
+)
 from ingestion.demo.accounts import ACCOUNT_EXTRAS, AccountBook, account_versions, touch_account
 from ingestion.demo.activities import ActivityWriter, Contacts
 from ingestion.demo.deals import OpportunityFactory
@@ -105,6 +113,7 @@ def _generate(landing: Landing, tl: Timeline, seed: int, scale: float) -> None:
     _write_hris(landing, tl, workforce)
     _write_survey(landing, seed, tl, workforce)
     _write_sales_ops(landing, seed, tl, workforce, plans)
+    _write_enablement(landing, seed, tl, workforce)
 
 
 def _build_crm(
@@ -265,4 +274,23 @@ def _write_sales_ops(
         "revision",
         columns,
         quotas.revision,
+    )
+
+
+def _write_enablement(landing: Landing, seed: int, tl: Timeline, workforce: list[Person]) -> None:
+    items = enablement.build_assignments(stream(seed, "enablement:lms"), workforce, tl)
+    full, changes = enablement.assignment_files(items, tl)
+    folder = "enablement/training_assignments"
+    columns = header(folder)
+    first, second = enablement.lms_files(tl)
+    landing.write_all(folder, "training_assignments", first, "full", columns, full)
+    landing.write_all(folder, "training_assignments", second, "changes", columns, changes)
+    sessions = enablement.build_sessions(stream(seed, "enablement:coaching"), workforce, tl)
+    landing.write_all(
+        "enablement/coaching_sessions",
+        "coaching_sessions",
+        enablement.coaching_file(tl),
+        "export",
+        header("enablement/coaching_sessions"),
+        sessions,
     )
