@@ -166,7 +166,7 @@ def test_pipeline_waterfall_follows_each_opportunity_from_s_to_e(generated_run: 
     for quarter in window_quarters(as_of):
         start = states_on(landing, quarter[0] - timedelta(days=1))
         end = states_on(landing, min(quarter[1], as_of))
-        both = end.join(start, rsuffix="_s", how="left")
+        both = end.join(start.add_suffix("_s"), how="left")
         exists_s = pd.Series(both.index.isin(start.index), index=both.index)
         open_s = exists_s & ~both["is_closed_s"].fillna(True).astype(bool)
         in_s = exists_s & both["close_date_s"].fillna("").between(

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.expectations import MART_SUITES
 from orchestration.scale_out import compare_marts, export_raw
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -106,5 +107,5 @@ def test_spark_build_equals_duckdb_build(tmp_path):
     counts = compare_marts(
         tmp_path / "warehouse.duckdb", tmp_path / "spark" / "warehouse" / "marts.db"
     )
-    assert len(counts) == 12
+    assert len(counts) == len(MART_SUITES)
     assert all(rows > 0 for rows in counts.values()), counts
