@@ -16,12 +16,14 @@ split_credits as (
         opportunities.opportunity_id,
         splits.split_owner_id as rep_id,
         opportunities.amount,
+        opportunities.close_date,
+        opportunities.is_won,
         sum(splits.split_percentage) as split_percentage,
         true as is_split
     from opportunities
     inner join splits
         on opportunities.opportunity_id = splits.opportunity_id
-    group by 1, 2, 3
+    group by 1, 2, 3, 4, 5
 ),
 
 split_opportunities as (
@@ -34,6 +36,8 @@ owner_credits as (
         opportunities.opportunity_id,
         opportunities.owner_id as rep_id,
         opportunities.amount,
+        opportunities.close_date,
+        opportunities.is_won,
         100 as split_percentage,
         false as is_split
     from opportunities
@@ -53,5 +57,7 @@ select
     rep_id,
     cast(split_percentage as double) as split_percentage,
     cast(amount * split_percentage / 100 as decimal(18, 2)) as credited_amount,
-    is_split
+    is_split,
+    close_date,
+    is_won
 from credits

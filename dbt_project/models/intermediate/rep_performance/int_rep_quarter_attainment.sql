@@ -14,10 +14,6 @@ credits as (
     select * from {{ ref('int_opportunity_credits') }}
 ),
 
-opportunities as (
-    select * from {{ ref('int_opportunities') }}
-),
-
 quarter_quotas as (
     select
         reps.rep_id,
@@ -31,13 +27,11 @@ quarter_quotas as (
 
 quarter_credits as (
     select
-        credits.rep_id,
-        {{ fiscal_quarter_start('opportunities.close_date') }} as quarter_start,
-        sum(credits.credited_amount) as credited_bookings
+        rep_id,
+        {{ fiscal_quarter_start('close_date') }} as quarter_start,
+        sum(credited_amount) as credited_bookings
     from credits
-    inner join opportunities
-        on credits.opportunity_id = opportunities.opportunity_id
-    where opportunities.is_won
+    where is_won
     group by 1, 2
 )
 

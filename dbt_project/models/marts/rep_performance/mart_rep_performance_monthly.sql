@@ -16,10 +16,6 @@ credits as (
     select * from {{ ref('int_opportunity_credits') }}
 ),
 
-opportunities as (
-    select * from {{ ref('int_opportunities') }}
-),
-
 reps as (
     select * from {{ ref('int_reps') }}
 ),
@@ -58,13 +54,11 @@ monthly_leads as (
 
 monthly_credits as (
     select
-        credits.rep_id,
-        {{ month_start('opportunities.close_date') }} as month_start,
-        sum(credits.credited_amount) as credited_bookings
+        rep_id,
+        {{ month_start('close_date') }} as month_start,
+        sum(credited_amount) as credited_bookings
     from credits
-    inner join opportunities
-        on credits.opportunity_id = opportunities.opportunity_id
-    where opportunities.is_won
+    where is_won
     group by 1, 2
 ),
 

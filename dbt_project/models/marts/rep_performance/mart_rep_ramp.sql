@@ -36,12 +36,10 @@ first_opportunities as (
 
 first_wins as (
     select
-        credits.rep_id,
-        min(opportunities.close_date) as first_won_date
+        rep_id,
+        min(close_date) as first_won_date
     from credits
-    inner join opportunities
-        on credits.opportunity_id = opportunities.opportunity_id
-    where opportunities.is_won
+    where is_won
     group by 1
 ),
 
