@@ -24,3 +24,23 @@
         as decimal(18, 2)
     )
 {%- endmacro %}
+
+{#-
+    The sales ratios, each defined once (the marts keep their contract names; a column named
+    otherwise says "same formula as ..." in its description).
+-#}
+
+{#- Share of closed opportunities that were won: won / (won + lost); NULL when nothing closed. -#}
+{% macro win_rate(won_count, lost_count) -%}
+    {{ safe_divide(won_count, won_count ~ ' + ' ~ lost_count) }}
+{%- endmacro %}
+
+{#- Mean won amount per won opportunity, rounded to cents; NULL when nothing was won. -#}
+{% macro average_deal_size(won_amount, won_count) -%}
+    {{ money_divide(won_amount, won_count) }}
+{%- endmacro %}
+
+{#- Credited bookings as a share of quota (may exceed 1); NULL when the quota is NULL or 0. -#}
+{% macro quota_attainment_rate(credited_bookings, quota_amount) -%}
+    {{ safe_divide(credited_bookings, quota_amount) }}
+{%- endmacro %}

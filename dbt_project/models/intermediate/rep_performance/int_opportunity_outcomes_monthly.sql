@@ -70,6 +70,6 @@ select
     won_count,
     cast(won_amount as decimal(18, 2)) as won_amount,
     lost_count,
-    {{ safe_divide('won_count', 'won_count + lost_count') }} as win_rate,
+    {{ win_rate('won_count', 'lost_count') }} as win_rate,
     cast(avg_touchpoints_per_won as double) as avg_touchpoints_per_won
 from counted

@@ -40,11 +40,10 @@ select
     quarter_quotas.quarter_start,
     quarter_quotas.quota_amount,
     coalesce(quarter_credits.credited_bookings, 0) as credited_bookings,
-    {{
-        safe_divide(
-            'coalesce(quarter_credits.credited_bookings, 0)', 'quarter_quotas.quota_amount'
-        )
-    }} as attainment_rate
+    {{ quota_attainment_rate(
+        'coalesce(quarter_credits.credited_bookings, 0)',
+        'quarter_quotas.quota_amount',
+    ) }} as quota_attainment_rate
 from quarter_quotas
 left join quarter_credits
     on

@@ -76,7 +76,7 @@ select
     target_incentive,
     base_rate,
     cast(credited_bookings as decimal(18, 2)) as credited_bookings,
-    {{ safe_divide('credited_bookings', 'quota_amount') }} as attainment_rate,
+    {{ quota_attainment_rate('credited_bookings', 'quota_amount') }} as attainment_rate,
     cast(gross_commission as decimal(18, 2)) as gross_commission,
     cast(capped_commission as decimal(18, 2)) as capped_commission,
     cast(clawback_amount as decimal(18, 2)) as clawback_amount,

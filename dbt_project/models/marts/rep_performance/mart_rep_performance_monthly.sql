@@ -164,5 +164,5 @@ select
     avg_touchpoints_per_won,
     cast(credited_bookings as decimal(18, 2)) as credited_bookings,
     cast(quota_amount as decimal(18, 2)) as quota_amount,
-    {{ safe_divide('credited_bookings', 'quota_amount') }} as quota_attainment_rate
+    {{ quota_attainment_rate('credited_bookings', 'quota_amount') }} as quota_attainment_rate
 from counted

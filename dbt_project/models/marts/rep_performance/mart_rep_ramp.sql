@@ -55,7 +55,7 @@ ramped as (
     where
         attainment.quarter_start >= hired.hire_quarter_start
         and attainment.quarter_start <= {{ fiscal_quarter_start(as_of_date()) }}
-        and attainment.attainment_rate >= {{ var('ramp_attainment_threshold') }}
+        and attainment.quota_attainment_rate >= {{ var('ramp_attainment_threshold') }}
     group by 1
 )
 

@@ -61,5 +61,5 @@ select
     cast(won_amount as decimal(18, 2)) as won_amount,
     lost_count,
     win_rate,
-    {{ money_divide('won_amount', 'won_count') }} as average_deal_size
+    {{ average_deal_size('won_amount', 'won_count') }} as average_deal_size
 from counted

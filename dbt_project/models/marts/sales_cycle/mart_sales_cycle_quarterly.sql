@@ -24,8 +24,8 @@ ratios as (
         won_count,
         lost_count,
         cast(won_amount as decimal(18, 2)) as won_amount,
-        {{ safe_divide('won_count', 'won_count + lost_count') }} as win_rate,
-        {{ money_divide('won_amount', 'won_count') }} as average_deal_size,
+        {{ win_rate('won_count', 'lost_count') }} as win_rate,
+        {{ average_deal_size('won_amount', 'won_count') }} as average_deal_size,
         cast(avg_sales_cycle_days as double) as avg_sales_cycle_days
     from closed_by_quarter
 )
