@@ -53,22 +53,22 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 manifest: install
-	$(BIN)/python -m orchestration.dbt_manifest
+	$(BIN)/python -m orchestration.cli.dbt_manifest
 
 demo-data: install
 	$(BIN)/python -m ingestion.demo --if-empty --scale $(SCALE) --seed $(SEED) --out $(SPM_LANDING_DIR)
 
-run: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml
+run: install demo-data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
-	$(BIN)/python -m orchestration.report
+	$(BIN)/python -m orchestration.cli.report
 
 # Like `run`, with every incremental dbt model rebuilt from raw (`dbt build --full-refresh`).
-full-refresh: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml
+full-refresh: install demo-data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*' \
 		--config-json '{"ops": {"spm_dbt_models": {"config": {"full_refresh": true}}}}'
-	$(BIN)/python -m orchestration.report
+	$(BIN)/python -m orchestration.cli.report
 
-dev: install manifest demo-data $(DAGSTER_HOME)/dagster.yaml
+dev: install demo-data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 # sqlfluff's dbt templater compiles the project; it gets a scratch warehouse of its own.
@@ -78,6 +78,10 @@ lint: install manifest
 	mkdir -p data/lint
 	cd dbt_project && SPM_WAREHOUSE=$(CURDIR)/data/lint/lint.duckdb \
 		../$(BIN)/sqlfluff lint . --processes 2
+# MetricFlow validates the semantic models and metrics of target/semantic_manifest.json.
+# mf asks PyPI for a newer version at every start (no switch): send it to a closed local port.
+	cd dbt_project && SPM_WAREHOUSE=$(CURDIR)/data/lint/lint.duckdb https_proxy=http://127.0.0.1:9 \
+		no_proxy= ../$(BIN)/mf validate-configs --skip-dw
 
 test: lint
 	$(BIN)/pytest -q

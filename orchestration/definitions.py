@@ -1,35 +1,34 @@
-"""The code location: `dagster asset materialize -m orchestration.definitions --select '*'`."""
+"""The code location: `dagster asset materialize -m orchestration.definitions --select '*'`.
+
+It only merges the definitions of each concern (``orchestration/defs/<concern>/definitions.py``):
+ingestion (raw assets and their reject checks), quality (the Great Expectations gate on the raw
+sources), dbt (models, with dbt tests as asset checks), publish, and automation (job, schedule,
+sensors, failure alert).
+"""
 
 # Configuration first, before anything is loaded, read or built: every SPM_* variable is
-# checked and all problems are reported together (settings_validation.ConfigurationError).
-# The imports below already prepare the dbt manifest and build the schedule from SPM_* values.
-from orchestration.settings_validation import check_environment
+# checked and all problems are reported together (settings.ConfigurationError). The imports
+# below prepare the dbt manifest when stale and build the schedule from SPM_* values.
+from orchestration.settings import check_environment
 
 check_environment()
 
 import dagster as dg  # noqa: E402
 
-from orchestration import (  # noqa: E402
-    commission_checks,
-    dbt_assets,
-    ingestion_assets,
-    jobs,
-    publish,
-    quality_checks,
-    schedules,
-    sensors,
-)
-from orchestration.resources import settings_from_env  # noqa: E402
+from orchestration.defs.automation import definitions as automation  # noqa: E402
+from orchestration.defs.dbt import definitions as dbt  # noqa: E402
+from orchestration.defs.ingestion import definitions as ingestion  # noqa: E402
+from orchestration.defs.publish import definitions as publish  # noqa: E402
+from orchestration.defs.quality import definitions as quality  # noqa: E402
+from orchestration.settings import settings_from_env  # noqa: E402
 
+# Modules, not their ``defs``: Dagster accepts one Definitions object at module scope.
 defs = dg.Definitions.merge(
-    ingestion_assets.defs,
-    dbt_assets.defs,
+    ingestion.defs,
+    quality.defs,
+    dbt.defs,
     publish.defs,
-    commission_checks.defs,
-    quality_checks.defs,
-    jobs.defs,
-    schedules.defs,
-    sensors.defs,
+    automation.defs,
     dg.Definitions(
         resources={"settings": settings_from_env()},
         # Steps are short and DuckDB allows one writer: run them in one process.

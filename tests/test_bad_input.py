@@ -14,12 +14,9 @@ import pytest
 from ingestion import file_scan
 from ingestion.contract import OBJECTS_BY_FOLDER
 from ingestion.loader import load_object, record_shifts
-from orchestration.ingestion_assets import (
-    build_ingestion_asset,
-    build_reject_checks,
-    max_reject_rate,
-)
-from orchestration.resources import SpmSettings
+from orchestration.defs.ingestion.assets import build_ingestion_asset
+from orchestration.defs.ingestion.checks import build_reject_checks
+from orchestration.settings import SpmSettings, max_reject_rate
 
 OPPORTUNITY = OBJECTS_BY_FOLDER["salesforce/Opportunity"]
 DEFAULTS = {
@@ -452,8 +449,7 @@ def materialize_with_downstream(
     warehouse: Path, landing: Path
 ) -> tuple[dg.ExecuteInProcessResult, list[str]]:
     """The Opportunity asset, its checks and an asset that needs it, in one in-process run."""
-    definitions = build_ingestion_asset(OPPORTUNITY)
-    [ingest] = definitions.assets
+    ingest = build_ingestion_asset(OPPORTUNITY)
 
     @dg.asset(deps=[ingest.key])
     def downstream() -> None:
@@ -461,7 +457,7 @@ def materialize_with_downstream(
 
     with dg.instance_for_test() as instance:
         result = dg.materialize(
-            [ingest, *definitions.asset_checks, downstream],
+            [ingest, *build_reject_checks(OPPORTUNITY), downstream],
             instance=instance,
             resources={"settings": SpmSettings(warehouse=str(warehouse), landing_dir=str(landing))},
             raise_on_error=False,

@@ -1,13 +1,15 @@
 """The code location loads, and its graph is one piece: ingestion -> dbt -> publish."""
 
+import re
+
 import dagster as dg
 import pytest
 
 from ingestion.contract import OBJECTS
 from orchestration.definitions import defs
-from orchestration.ingestion_assets import raw_asset_key
-from orchestration.publish import MART_KEYS
-from orchestration.resources import SpmSettings, resolve_path, settings_from_env
+from orchestration.defs.dbt.assets import MART_KEYS, model_key, models_in_schema
+from orchestration.defs.ingestion.assets import raw_asset_key
+from orchestration.settings import PROJECT_ROOT, SpmSettings, resolve_path, settings_from_env
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +25,32 @@ def test_every_landing_object_has_an_ingestion_asset(asset_graph):
 
 
 def test_dbt_sources_are_the_ingestion_assets(asset_graph):
-    parents = asset_graph.get(dg.AssetKey(["staging", "stg_salesforce__opportunities"])).parent_keys
-    assert parents == {dg.AssetKey(["raw", "salesforce", "opportunity"])}
+    parents = asset_graph.get(model_key("stg_salesforce__opportunities")).parent_keys
+    assert parents == {raw_asset_key("salesforce", "Opportunity")}
 
 
 def test_publish_waits_for_every_mart(asset_graph):
     names = {key.path[-1] for key in MART_KEYS}
     assert {"dim_reps", "fct_opportunities", "mart_pipeline_monthly"} <= names
     assert asset_graph.get(dg.AssetKey("publish")).parent_keys == set(MART_KEYS)
+
+
+def test_every_mart_model_is_published_and_has_a_grain_test(asset_graph):
+    """A mart is its SQL and its yml: published with no Python change, its grain tested."""
+    models = {p.stem for p in (PROJECT_ROOT / "dbt_project/models/marts").rglob("*.sql")}
+    assert {model_key(name) for name in models} == set(MART_KEYS)
+    assert set(MART_KEYS) <= set(models_in_schema("marts"))  # what publish copies
+    grain_tests = ("unique", "unique_combination_of_columns")
+    for key in MART_KEYS:
+        checks = {check.name for check in asset_graph.get_check_keys_for_assets({key})}
+        assert any(name.startswith(grain_tests) for name in checks), key.to_user_string()
+
+
+def test_asset_keys_of_dbt_models_come_from_dagster_dbt():
+    """No Python module spells a dbt model's asset key: they come from the dbt assets."""
+    literal = re.compile(r"AssetKey\(\s*\[\s*[\"'](staging|intermediate|marts)[\"']")
+    for path in (PROJECT_ROOT / "orchestration").rglob("*.py"):
+        assert not literal.search(path.read_text()), path
 
 
 def test_dbt_tests_are_asset_checks(asset_graph):
@@ -52,7 +72,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_nightly_dbt_build_runs_data_tests_but_not_unit_tests(tmp_path):
-    from orchestration.dbt_assets import dbt_build_args
+    from orchestration.defs.dbt.assets import dbt_build_args
 
     settings = SpmSettings(
         landing_dir=str(tmp_path / "landing"),

@@ -20,7 +20,9 @@ from dagster._core.execution.retries import auto_reexecution_should_retry_run
 from dagster._core.storage.tags import RUN_FAILURE_REASON_TAG, WILL_RETRY_TAG
 
 from ingestion.contract import OBJECTS
-from orchestration import definitions, jobs, schedules, sensors
+from orchestration import definitions, settings
+from orchestration.defs.automation import alerts, jobs, schedules, sensors
+from orchestration.settings import SpmSettings, settings_from_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TICK = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -28,9 +30,8 @@ TICK = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def merged_defs() -> dg.Definitions:
-    merged = dg.Definitions.merge(definitions.defs, jobs.defs, schedules.defs, sensors.defs)
-    dg.Definitions.validate_loadable(merged)
-    return merged
+    dg.Definitions.validate_loadable(definitions.defs)
+    return definitions.defs
 
 
 @pytest.fixture
@@ -132,9 +133,9 @@ def test_run_failed_by_a_blocking_check_is_not_retried(instance, monkeypatch, we
 
     # The failure sensor reads the failed check from the instance and posts it.
     url, received = webhook
-    monkeypatch.setenv(sensors.WEBHOOK_VARIABLE, url)
-    monkeypatch.setenv(sensors.WEBSERVER_VARIABLE, "http://dagster.example:3000/")
-    sensors.run_failure_alert(_run_failure_context(instance, result))
+    monkeypatch.setenv(settings.WEBHOOK_VARIABLE, url)
+    monkeypatch.setenv(alerts.WEBSERVER_VARIABLE, "http://dagster.example:3000/")
+    alerts.run_failure_alert(_run_failure_context(instance, result))
     assert len(received) == 1
     alert = received[0]
     assert alert["run_id"] == result.run_id
@@ -151,13 +152,13 @@ def test_run_failed_by_a_blocking_check_is_not_retried(instance, monkeypatch, we
 
 
 def test_run_failed_by_a_step_exception_is_not_retried_by_the_run(instance, monkeypatch):
-    monkeypatch.delenv(sensors.WEBHOOK_VARIABLE, raising=False)
+    monkeypatch.delenv(settings.WEBHOOK_VARIABLE, raising=False)
     result = _tiny_job(check_passes=True, asset_raises=True).execute_in_process(
         instance=instance, raise_on_error=False
     )
     run = instance.get_run_by_id(result.run_id)
     assert run.tags[WILL_RETRY_TAG] == "false"
-    steps = sensors.failed_steps_of_run(_run_failure_context(instance, result))
+    steps = alerts.failed_steps_of_run(_run_failure_context(instance, result))
     assert [step.step for step in steps] == ["landed"]
     assert "landing share unavailable" in steps[0].reason
 
@@ -197,8 +198,6 @@ def test_schedule_run_config_reaches_the_settings_resource(monkeypatch, tmp_path
     monkeypatch.setenv("SPM_LANDING_DIR", str(tmp_path))
     monkeypatch.setenv("SPM_AS_OF_DATE", "2020-01-01")
 
-    from orchestration.resources import SpmSettings, settings_from_env
-
     @dg.asset
     def seen(settings: SpmSettings) -> tuple[str, str]:
         return settings.as_of().isoformat(), str(settings.landing_path)
@@ -206,16 +205,16 @@ def test_schedule_run_config_reaches_the_settings_resource(monkeypatch, tmp_path
     job = dg.define_asset_job("probe")
     defs = dg.Definitions(assets=[seen], jobs=[job], resources={"settings": settings_from_env()})
     result = defs.resolve_job_def("probe").execute_in_process(
-        run_config=schedules.settings_run_config(date(2026, 11, 26))
+        run_config=settings.settings_run_config(date(2026, 11, 26))
     )
     assert result.output_for_node("seen") == ("2026-11-26", str(tmp_path))
 
 
 def test_schedule_cron_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv(schedules.CRON_VARIABLE, "30 4 * * 1-5")
+    monkeypatch.setenv(settings.CRON_VARIABLE, "30 4 * * 1-5")
     schedule = schedules.build_nightly_schedule()
     assert schedule.cron_schedule == "30 4 * * 1-5"
-    monkeypatch.setenv(schedules.CRON_VARIABLE, "every night")
+    monkeypatch.setenv(settings.CRON_VARIABLE, "every night")
     with pytest.raises(ValueError, match="SPM_NIGHTLY_CRON"):
         schedules.build_nightly_schedule()
 
@@ -231,7 +230,7 @@ def _evaluate(cursor: str | None) -> tuple[dg.RunRequest | dg.SkipReason, str | 
 
 def test_landing_sensor_runs_on_new_and_changed_files(monkeypatch, tmp_path):
     monkeypatch.setenv("SPM_LANDING_DIR", str(tmp_path))
-    monkeypatch.setenv(sensors.SETTLE_VARIABLE, "0")
+    monkeypatch.setenv(settings.SETTLE_VARIABLE, "0")
     folder = tmp_path / OBJECTS[0].folder
     folder.mkdir(parents=True)
     (tmp_path / "notes.csv").write_text("not an object folder\n")
@@ -260,7 +259,7 @@ def test_landing_sensor_runs_on_new_and_changed_files(monkeypatch, tmp_path):
 
 def test_landing_sensor_waits_for_files_to_settle(monkeypatch, tmp_path):
     monkeypatch.setenv("SPM_LANDING_DIR", str(tmp_path))
-    monkeypatch.setenv(sensors.SETTLE_VARIABLE, "3600")
+    monkeypatch.setenv(settings.SETTLE_VARIABLE, "3600")
     folder = tmp_path / OBJECTS[0].folder
     folder.mkdir(parents=True)
     export = folder / "export.csv"
@@ -278,14 +277,14 @@ def test_landing_sensor_waits_for_files_to_settle(monkeypatch, tmp_path):
 
 
 def test_failure_summary_names_what_failed_why_and_where():
-    summary = sensors.failure_summary(
+    summary = alerts.failure_summary(
         job="nightly_materialization",
         run_id="abc123",
         run_message="Execution of run failed.",
-        failed_steps=[sensors.FailedStep("spm_dbt_models", "DagsterDbtCliRuntimeError: 1 test")],
+        failed_steps=[alerts.FailedStep("spm_dbt_models", "DagsterDbtCliRuntimeError: 1 test")],
         failed_checks=[
-            sensors.FailedCheck("marts/dim_reps", "great_expectations", "WARN", "1 warning"),
-            sensors.FailedCheck("raw/hris/workers", "rejects_within_threshold", "ERROR", "x" * 900),
+            alerts.FailedCheck("marts/dim_reps", "great_expectations", "WARN", "1 warning"),
+            alerts.FailedCheck("raw/hris/workers", "rejects_within_threshold", "ERROR", "x" * 900),
         ],
         base_url="http://localhost:3000/",
     )
@@ -302,16 +301,16 @@ def test_failure_summary_names_what_failed_why_and_where():
     assert lines[-1] == "- step spm_dbt_models: DagsterDbtCliRuntimeError: 1 test"
     json.dumps(summary)
 
-    crash = sensors.failure_summary("j", "r", "run worker exited", [], [], base_url="http://h")
+    crash = alerts.failure_summary("j", "r", "run worker exited", [], [], base_url="http://h")
     assert crash["text"].splitlines()[-1] == "- run: run worker exited"
 
 
 def test_webhook_post_delivers_json_and_never_raises(webhook):
     url, received = webhook
-    assert sensors.post_json(url, {"text": "hello"}, timeout=5)
+    assert alerts.post_json(url, {"text": "hello"}, timeout=5)
     assert received == [{"text": "hello"}]
     # Nothing listens on the server's port once it is closed; a bad URL is not an error either.
     with HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler) as closed:
         port = closed.server_port
-    assert not sensors.post_json(f"http://127.0.0.1:{port}/", {"text": "x"}, timeout=2)
-    assert not sensors.post_json("not a url", {"text": "x"}, timeout=2)
+    assert not alerts.post_json(f"http://127.0.0.1:{port}/", {"text": "x"}, timeout=2)
+    assert not alerts.post_json("not a url", {"text": "x"}, timeout=2)

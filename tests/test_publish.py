@@ -8,8 +8,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.publish import MART_KEYS, blocking_check_problems, publish, publish_marts
-from orchestration.resources import SpmSettings
+from orchestration.defs.dbt.assets import MART_KEYS
+from orchestration.defs.publish.assets import blocking_check_problems, publish
+from orchestration.lib.bi_file import publish_marts
+from orchestration.settings import SpmSettings
 
 
 def make_warehouse(path, value: int) -> None:

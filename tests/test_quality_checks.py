@@ -1,7 +1,8 @@
-"""The Great Expectations asset checks find what they claim to find, on hand-made warehouses.
+"""The Great Expectations gate on the raw sources finds what it claims to, on hand-made
+warehouses.
 
-Raw tables are created as the loader creates them (contract types plus provenance columns);
-marts with the columns their suites read. Checks run by direct invocation, as Dagster runs them.
+Raw tables are created as the loader creates them (contract types plus provenance columns).
+Checks run by direct invocation, as Dagster runs them. Rules about marts are dbt tests.
 """
 
 from datetime import date, datetime
@@ -14,11 +15,13 @@ import pandas as pd
 import pytest
 
 from ingestion.contract import OBJECTS, OBJECTS_BY_FOLDER
-from ingestion.loader import ensure_raw_table, quote_ident
-from orchestration import gx_runner, quality_checks
-from orchestration.expectations import MART_SUITES, RAW_SUITES, error, mart_suite, warning
-from orchestration.ingestion_assets import raw_asset_key
-from orchestration.resources import PROJECT_ROOT, SpmSettings
+from ingestion.expectations import RAW_SUITES, error, warning
+from ingestion.loader import ensure_raw_table
+from orchestration.defs.ingestion.assets import raw_asset_key
+from orchestration.defs.quality import checks as quality_checks
+from orchestration.lib import gx_runner
+from orchestration.lib.sql import quote_ident
+from orchestration.settings import SpmSettings
 
 STAMP = datetime(2025, 3, 1, 10, 0)
 STAGES = [
@@ -124,10 +127,6 @@ def warehouse(tmp_path: Path) -> Path:
 
 def run_raw(folder: str, path: Path) -> dg.AssetCheckResult:
     return quality_checks.RAW_CHECKS[folder](settings=SpmSettings(warehouse=str(path)))
-
-
-def run_mart(name: str, path: Path) -> dg.AssetCheckResult:
-    return quality_checks.MART_CHECKS[name](settings=SpmSettings(warehouse=str(path)))
 
 
 def md(result: dg.AssetCheckResult, key: str) -> str:
@@ -303,149 +302,6 @@ def test_a_missing_raw_table_fails_clearly(tmp_path):
     assert "raw.salesforce__task does not exist" in result.description
 
 
-# ------------------------------------------------------------------------------------ marts
-
-
-PIPELINE_ROW = {
-    "rep_id": "005A", "month_start": date(2025, 1, 1), "opportunities_created": 2,
-    "pipeline_created_amount": 100.0, "meetings_booked": 1, "won_count": 1, "won_amount": 50.0,
-    "lost_count": 1, "win_rate": 0.5, "average_deal_size": 50.0,
-}  # fmt: skip
-TURNOVER_ROW = {
-    "department": "Sales", "quarter_start": date(2025, 1, 1), "headcount_start": 2,
-    "headcount_end": 1, "separations": 2, "voluntary_separations": 1, "avg_headcount": 1.5,
-    "turnover_rate": 2 / 1.5, "annualized_turnover_rate": 8 / 1.5,
-}  # fmt: skip
-SURVEY_ROW = {
-    "survey_id": "S1", "survey_name": "Q1", "department": "Sales",
-    "survey_closed_date": date(2025, 3, 31), "headcount": 10, "respondents": 8,
-    "response_rate": 0.8, "is_suppressed": False, "enps": 25.0, "promoters_pct": 50.0,
-    "passives_pct": 25.0, "detractors_pct": 25.0, "satisfaction_avg": 4.0,
-    "engagement_favorable_pct": 75.0,
-}  # fmt: skip
-
-
-def mart(path: Path, name: str, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(rows)  # noqa: F841 - read by DuckDB's replacement scan
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.{name} as select * from frame")
-
-
-def test_a_clean_mart_passes_and_links_its_data_docs(tmp_path):
-    path = tmp_path / "warehouse" / "spm.duckdb"
-    mart(path, "mart_pipeline_monthly", [PIPELINE_ROW])
-    result = run_mart("mart_pipeline_monthly", path)
-    assert result.passed, md(result, "failed_expectations")
-    page = Path(unquote(urlparse(result.metadata["data_docs"].value).path))
-    assert page.is_file() and page.suffix == ".html"
-    assert page.is_relative_to(tmp_path / "warehouse" / "gx_data_docs")
-    assert "mart_pipeline_monthly" in page.read_text()
-
-
-def test_a_rate_of_1_2_fails(tmp_path):
-    path = tmp_path / "spm.duckdb"
-    mart(path, "mart_pipeline_monthly", [PIPELINE_ROW, {**PIPELINE_ROW, "rep_id": "005B",
-                                                       "win_rate": 1.2}])  # fmt: skip
-    result = run_mart("mart_pipeline_monthly", path)
-    assert result.severity == dg.AssetCheckSeverity.ERROR
-    assert "| win_rate | error | 1 of 2 rows; e.g. 1.2 |" in md(result, "failed_expectations")
-    assert "005B" in md(result, "failing_rows_sample")
-
-
-def test_a_duplicate_grain_fails(tmp_path):
-    path = tmp_path / "spm.duckdb"
-    mart(path, "mart_pipeline_monthly", [PIPELINE_ROW, PIPELINE_ROW])
-    result = run_mart("mart_pipeline_monthly", path)
-    assert result.severity == dg.AssetCheckSeverity.ERROR
-    assert "expect_compound_columns_to_be_unique" in md(result, "failed_expectations")
-
-
-def test_turnover_above_1_is_a_warning_not_an_error(tmp_path):
-    path = tmp_path / "spm.duckdb"
-    mart(path, "mart_turnover_quarterly", [TURNOVER_ROW])
-    result = run_mart("mart_turnover_quarterly", path)
-    assert not result.passed
-    assert result.severity == dg.AssetCheckSeverity.WARN
-    assert "annualized_turnover_rate | warning" in md(result, "failed_expectations")
-
-
-def test_a_suppressed_group_with_a_score_fails(tmp_path):
-    path = tmp_path / "spm.duckdb"
-    hidden = {
-        **SURVEY_ROW,
-        "department": "Tiny",
-        "respondents": 2,
-        "is_suppressed": True,
-        "enps": None,
-        "promoters_pct": None,
-        "passives_pct": None,
-        "detractors_pct": None,
-        "satisfaction_avg": None,
-        "engagement_favorable_pct": None,
-    }
-    mart(path, "mart_seller_experience", [SURVEY_ROW, hidden])
-    assert run_mart("mart_seller_experience", path).passed
-    mart(path, "mart_seller_experience", [SURVEY_ROW, {**hidden, "satisfaction_avg": 3.5}])
-    result = run_mart("mart_seller_experience", path)
-    assert result.severity == dg.AssetCheckSeverity.ERROR
-    failures = md(result, "failed_expectations")
-    assert "satisfaction_avg where is_suppressed == True | error | 1 of 1 rows" in failures
-    assert "Tiny" in md(result, "failing_rows_sample")
-
-
-def test_statements_that_do_not_reconcile_to_their_lines_fail(tmp_path):
-    path = tmp_path / "spm.duckdb"
-    statement = {
-        "employee_id": "E1", "rep_id": "005A", "quarter_start": date(2025, 1, 1),
-        "plan_id": "P1", "quota_amount": 1000.0, "target_incentive": 100.0, "base_rate": 0.1,
-        "credited_bookings": 500.0, "attainment_rate": 0.5, "gross_commission": 50.0,
-        "capped_commission": 50.0, "clawback_amount": -10.0, "payout_amount": 40.0,
-    }  # fmt: skip
-    line = {
-        "employee_id": "E1",
-        "rep_id": "005A",
-        "quarter_start": date(2025, 1, 1),
-        "opportunity_id": "006A",
-        "line_type": "booking",
-        "credited_amount": 500.0,
-        "cumulative_before": 0.0,
-        "cumulative_after": 500.0,
-        "commission_amount": 50.0,
-    }
-    clawback = {**line, "opportunity_id": "006B", "line_type": "clawback",
-                "credited_amount": -100.0, "cumulative_before": None, "cumulative_after": None,
-                "commission_amount": -10.0}  # fmt: skip
-    mart(path, "fct_commission_lines", [line, clawback])
-    mart(path, "mart_commission_statements", [statement])
-    assert run_mart("mart_commission_statements", path).passed
-    assert run_mart("fct_commission_lines", path).passed
-    mart(path, "mart_commission_statements", [{**statement, "gross_commission": 60.0}])
-    result = run_mart("mart_commission_statements", path)
-    assert result.severity == dg.AssetCheckSeverity.ERROR
-    failures = md(result, "failed_expectations")
-    assert "reconciliation" in failures and "gross_commission, booking_lines_commission" in failures
-    assert "(60.0, 50.0)" in failures
-
-
-def test_a_mart_missing_a_column_fails_with_the_gx_error(tmp_path):
-    path = tmp_path / "spm.duckdb"
-    mart(path, "mart_pipeline_monthly", [{k: v for k, v in PIPELINE_ROW.items()
-                                          if k != "win_rate"}])  # fmt: skip
-    result = run_mart("mart_pipeline_monthly", path)
-    assert result.severity == dg.AssetCheckSeverity.ERROR
-    failures = md(result, "failed_expectations")
-    assert "Great Expectations error" in failures and "win_rate" in failures
-
-
-def test_an_empty_mart_passes(tmp_path):
-    path = tmp_path / "spm.duckdb"
-    mart(path, "mart_pipeline_monthly", [PIPELINE_ROW])
-    execute(path, "delete from marts.mart_pipeline_monthly")
-    assert run_mart("mart_pipeline_monthly", path).passed
-
-
 # ------------------------------------------------------------------------ runner and wiring
 
 
@@ -474,12 +330,10 @@ def test_an_unknown_expectation_type_fails_the_check(tmp_path):
         gx_runner.validate("test.unknown", [batch], tmp_path)
 
 
-def test_every_object_and_every_mart_has_a_blocking_suite():
-    mart_models = {p.stem for p in (PROJECT_ROOT / "dbt_project/models/marts").rglob("*.sql")}
-    assert set(MART_SUITES) == mart_models
+def test_every_object_has_a_blocking_suite():
     assert set(RAW_SUITES) <= {obj.folder for obj in OBJECTS}
     assert set(quality_checks.RAW_CHECKS) == {obj.folder for obj in OBJECTS}
-    checks = [*quality_checks.RAW_CHECKS.values(), *quality_checks.MART_CHECKS.values()]
+    checks = quality_checks.RAW_CHECKS.values()
     assert all(spec.blocking for check in checks for spec in check.check_specs)
     split = quality_checks.RAW_CHECKS["salesforce/OpportunitySplit"]
     [spec] = split.check_specs
@@ -487,32 +341,27 @@ def test_every_object_and_every_mart_has_a_blocking_suite():
     assert raw_asset_key("salesforce", "Opportunity") in {d.asset_key for d in spec.additional_deps}
 
 
-def test_every_rate_pct_and_enps_column_of_the_marts_has_a_range():
-    """A new ``*_rate`` / ``*_pct`` / ``enps`` column in a mart's yml needs a range here."""
-    import yaml
-
-    for yml in (PROJECT_ROOT / "dbt_project/models/marts").rglob("_*__models.yml"):
-        for model in yaml.safe_load(yml.read_text())["models"]:
-            ranged = {
-                e.kwargs["column"]
-                for frame in mart_suite(model["name"])
-                for e in frame.expectations
-                if e.type == "expect_column_values_to_be_between" and e.severity == "error"
-            }
-            for column in model.get("columns", []):
-                name = column["name"]
-                if name.endswith(("_rate", "_pct")) or name == "enps":
-                    assert name in ranged, (model["name"], name)
+def test_a_failing_check_links_its_data_docs(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        insert(con, "salesforce/Opportunity", [opportunity("006G", Amount=-1)],
+               file="salesforce/Opportunity/delta.csv")  # fmt: skip
+    result = run_raw("salesforce/Opportunity", warehouse)
+    page = Path(unquote(urlparse(result.metadata["data_docs"].value).path))
+    assert page.is_file() and page.suffix == ".html"
+    assert page.is_relative_to(warehouse.parent / "gx_data_docs")
+    assert "raw.salesforce.opportunity" in page.read_text()
 
 
 def test_the_checks_merge_into_the_code_location():
     from orchestration.definitions import defs
 
-    merged = dg.Definitions.merge(defs, quality_checks.defs)
-    dg.Definitions.validate_loadable(merged)
-    graph = merged.resolve_asset_graph()
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
-    for check in [*quality_checks.RAW_CHECKS.values(), *quality_checks.MART_CHECKS.values()]:
+    assert {key for c in quality_checks.RAW_CHECKS.values() for key in c.check_keys} <= set(
+        graph.asset_check_keys
+    )
+    for check in quality_checks.RAW_CHECKS.values():
         for spec in check.check_specs:
             assert spec.asset_key in keys
             assert {d.asset_key for d in spec.additional_deps} <= keys

@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.scale_out import compare_marts, export_raw, main
+from orchestration.cli.scale_out import compare_marts, export_raw, main
 
 RAW_TABLES = {
     "salesforce__opportunity": """

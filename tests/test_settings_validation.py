@@ -1,6 +1,7 @@
 """Bad configuration is refused before any work starts, naming the variable, value and form."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,9 +12,9 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration import ingestion_assets, schedules, sensors
-from orchestration import settings_validation as sv
-from orchestration.resources import SpmSettings, duckdb_memory_limit
+from orchestration import settings as sv
+from orchestration.defs.automation import schedules
+from orchestration.settings import SpmSettings, duckdb_memory_limit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -158,7 +159,7 @@ def test_the_settings_resource_names_a_bad_as_of_date():
 @pytest.mark.parametrize(("value", "rate"), [("0", 0.0), ("1", 1.0), ("0.005", 0.005), ("", 0.01)])
 def test_reject_rate_accepts_a_share(monkeypatch, tmp_path, value, rate):
     monkeypatch.setenv("SPM_MAX_REJECT_RATE", value)
-    assert ingestion_assets.max_reject_rate() == rate
+    assert sv.max_reject_rate() == rate
     assert problems_of({"SPM_MAX_REJECT_RATE": value}, tmp_path) == []
 
 
@@ -168,12 +169,22 @@ def test_reject_rate_refuses_anything_else(monkeypatch, tmp_path, value):
     assert_names(message, "SPM_MAX_REJECT_RATE", value, "from 0 to 1")
     monkeypatch.setenv("SPM_MAX_REJECT_RATE", value)
     with pytest.raises(ValueError, match="SPM_MAX_REJECT_RATE"):
-        ingestion_assets.max_reject_rate()
+        sv.max_reject_rate()
 
 
-def test_the_readers_defaults_are_the_validators():
-    assert float(ingestion_assets.DEFAULT_MAX_REJECT_RATE) == sv.DEFAULT_MAX_REJECT_RATE
-    assert ingestion_assets.MAX_REJECT_RATE_VARIABLE == sv.MAX_REJECT_RATE_VARIABLE
+def test_only_the_settings_module_reads_spm_variables():
+    """Every SPM_* value comes from orchestration/settings.py: no other module reads one."""
+    # os.environ.get(X), os.environ[X], os.getenv(X) with an SPM_* name or settings' constant.
+    names = "|".join(name for name in dir(sv) if name.endswith("_VARIABLE"))
+    reads = re.compile(rf"(environ\.get\(|environ\[|getenv\()\s*([\"']SPM_|({names})\b)")
+    readers = [
+        path.relative_to(REPO_ROOT).as_posix()
+        for folder in ("orchestration", "ingestion", "benchmarks")
+        for path in (REPO_ROOT / folder).rglob("*.py")
+        if reads.search(path.read_text())
+    ]
+    # The demo generator's CLI (ingestion/demo) still reads two itself: to move onto settings.
+    assert [p for p in readers if not p.startswith("ingestion/demo/")] == []
 
 
 # ----------------------------------------------------------------------------- memory limit
@@ -224,7 +235,7 @@ def test_a_limit_duckdb_parses_but_cannot_run_with_says_why(tmp_path):
 def test_cron_accepts_what_dagster_schedules_accept(monkeypatch, tmp_path, value, cron):
     assert problems_of({"SPM_NIGHTLY_CRON": value}, tmp_path) == []
     monkeypatch.setenv("SPM_NIGHTLY_CRON", value)
-    assert schedules.nightly_cron() == cron
+    assert sv.nightly_cron() == cron
     assert schedules.build_nightly_schedule().cron_schedule == cron
 
 
@@ -244,7 +255,7 @@ def test_cron_refuses_anything_else(monkeypatch, tmp_path, value):
 def test_settle_seconds_accepts_seconds(monkeypatch, tmp_path, value, seconds):
     assert problems_of({"SPM_LANDING_SETTLE_SECONDS": value}, tmp_path) == []
     monkeypatch.setenv("SPM_LANDING_SETTLE_SECONDS", value)
-    assert sensors.settle_seconds() == seconds
+    assert sv.settle_seconds() == seconds
 
 
 @pytest.mark.parametrize("value", ["-1", "a minute", "inf", "1m"])
@@ -253,7 +264,7 @@ def test_settle_seconds_refuses_anything_else(monkeypatch, tmp_path, value):
     assert_names(message, "SPM_LANDING_SETTLE_SECONDS", value, "seconds >= 0")
     monkeypatch.setenv("SPM_LANDING_SETTLE_SECONDS", value)
     with pytest.raises(ValueError, match="SPM_LANDING_SETTLE_SECONDS"):
-        sensors.settle_seconds()
+        sv.settle_seconds()
 
 
 # ---------------------------------------------------------------------------------- webhook

@@ -1,25 +1,23 @@
-"""Every Great Expectations suite of the quality gate, in one place.
+"""The Great Expectations gate on the raw sources, declared beside the source contract.
 
-One suite per raw object (``RAW_SUITES``, keyed by landing folder) and one per published mart
-(``MART_SUITES``); each runs as one blocking Dagster asset check (``quality_checks.py``). A suite
+One suite per raw object (``RAW_SUITES``, keyed by landing folder), each run as one blocking
+Dagster asset check (``orchestration/defs/quality/checks.py``) on the object's current records
+(the contract's version rule applied, deleted Salesforce records dropped). Rules about models
+(grain, ranges, reconciliations) are dbt tests in each model's yml, not here. A suite
 validates one or more frames, pandas DataFrames read from the working DuckDB:
 
-- ``records(...)``: a raw object's current records (the contract's version rule applied, deleted
-  Salesforce records dropped); every suite also gets the object's key expectations here and a
-  ``schema`` frame comparing the raw table's columns and types with the contract.
-- ``table(...)``: a mart as built in the working warehouse, before publish; every mart suite also
-  gets its grain expectations (unique, not null).
+- ``records(...)``: the object's current records; every suite also gets the object's key
+  expectations here and a ``schema`` frame comparing the raw table's columns and types with the
+  contract (``raw_suite``).
 - ``Frame(name, sql=...)``: a derived frame for cross-row or cross-object rules (split totals per
-  opportunity, statements against their lines). ``{source/Object}`` in the SQL stands for that
-  object's current records.
+  opportunity). ``{source/Object}`` in the SQL stands for that object's current records.
 
 Expectations are GX 1.x expectation types with their kwargs, plus a severity:
 
-- ``error``: the data breaks the source or mart contract, so numbers built from it are wrong.
-  A failed error-level expectation fails the check with severity ERROR and blocks publish.
+- ``error``: the data breaks the source contract, so numbers built from it are wrong. A failed
+  error-level expectation fails the check with severity ERROR and blocks publish.
 - ``warning``: a data smell worth a look that the contract allows or the marts handle (a NULL
-  where one is unusual, a rate above 1 that can be real). Reported with severity WARN; never
-  blocks.
+  where one is unusual). Reported with severity WARN; never blocks.
 
 An expectation that GX cannot evaluate (a column missing, a GX error) counts as error-level:
 a rule that did not run vouches for nothing.
@@ -31,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ingestion.contract import ENUMERATIONS, FORECAST_CATEGORIES, SourceObject
+from ingestion.contract import ENUMERATIONS, SourceObject
 
 Severity = Literal["error", "warning"]
 
@@ -66,7 +64,7 @@ class ValuesOf:
 class Frame:
     """One DataFrame a suite validates and the expectations on it.
 
-    ``sql`` None means the suite's own rows (an object's current records, or the mart table).
+    ``sql`` None means the suite's own rows (the object's current records).
     ``computed`` adds columns (name -> DuckDB expression over those rows, window functions
     allowed). ``row_id`` names the columns that identify a failing row in samples.
     """
@@ -80,10 +78,6 @@ class Frame:
 
 def records(*expectations: Expectation, computed: Mapping[str, str] | None = None) -> Frame:
     return Frame("records", expectations, computed=computed or {})
-
-
-def table(*expectations: Expectation) -> Frame:
-    return Frame("table", expectations)
 
 
 # ---------------------------------------------------------------- shorthands for common rules
@@ -107,22 +101,6 @@ def between(
 
 def non_negative(*columns: str, severity: Severity = "error") -> tuple[Expectation, ...]:
     return tuple(between(c, 0, None, severity) for c in columns)
-
-
-def fraction(*columns: str) -> tuple[Expectation, ...]:
-    """A rate that is a share of a whole: [0, 1] (error)."""
-    return tuple(between(c, 0, 1) for c in columns)
-
-
-def ratio_usually_fraction(*columns: str) -> tuple[Expectation, ...]:
-    """A rate that cannot be negative but can legitimately exceed 1 (people counted in the
-    numerator that the denominator misses, more leavers than average headcount): >= 0 is an
-    error, above 1 a warning."""
-    return tuple(e for c in columns for e in (between(c, 0, None), between(c, 0, 1, "warning")))
-
-
-def percent(*columns: str) -> tuple[Expectation, ...]:
-    return tuple(between(c, 0, 100) for c in columns)
 
 
 def in_set(column: str, values: Any, severity: Severity = "error", **kw: Any) -> Expectation:
@@ -437,345 +415,3 @@ def raw_suite(obj: SourceObject) -> tuple[Frame, ...]:
         row_id=(*obj.key, "_source_file", "_source_line"),
     )
     return (schema_frame(obj), own, *others)
-
-
-# ------------------------------------------------------------------------------------ marts
-# Every suite also gets its grain: each grain column not null, the grain unique (error).
-
-
-@dataclass(frozen=True)
-class MartSuite:
-    grain: tuple[str, ...]
-    frames: tuple[Frame, ...]
-
-
-COUNTS_PIPELINE = ("opportunities_created", "meetings_booked", "won_count", "lost_count")
-WATERFALL_BUCKETS = ("opening", "created", "pulled_in", "pushed_out", "won", "lost", "closing")
-
-# Statements against the sums of their lines, to the cent.
-STATEMENT_RECONCILIATION = """
-    with line_totals as (
-        select
-            employee_id,
-            quarter_start,
-            sum(case when line_type = 'booking' then credited_amount else 0 end) as booked,
-            sum(case when line_type = 'booking' then commission_amount else 0 end) as gross,
-            sum(case when line_type = 'clawback' then commission_amount else 0 end) as clawed
-        from marts.fct_commission_lines
-        group by all
-    )
-    select
-        statements.employee_id,
-        statements.quarter_start,
-        cast(statements.credited_bookings as decimal(18, 2)) as credited_bookings,
-        cast(coalesce(line_totals.booked, 0) as decimal(18, 2)) as booking_lines_credited,
-        cast(statements.gross_commission as decimal(18, 2)) as gross_commission,
-        cast(coalesce(line_totals.gross, 0) as decimal(18, 2)) as booking_lines_commission,
-        cast(statements.clawback_amount as decimal(18, 2)) as clawback_amount,
-        cast(coalesce(line_totals.clawed, 0) as decimal(18, 2)) as clawback_lines_commission,
-        cast(statements.payout_amount as decimal(18, 2)) as payout_amount,
-        cast(statements.capped_commission + statements.clawback_amount as decimal(18, 2))
-            as capped_plus_clawbacks
-    from marts.mart_commission_statements as statements
-    left join line_totals
-        on statements.employee_id = line_totals.employee_id
-        and statements.quarter_start = line_totals.quarter_start
-    order by statements.employee_id, statements.quarter_start
-"""
-
-SUPPRESSED = where(Where("is_suppressed", "==", True))
-SURVEY_SCORES = (
-    "enps",
-    "promoters_pct",
-    "passives_pct",
-    "detractors_pct",
-    "satisfaction_avg",
-    "engagement_favorable_pct",
-)
-
-MART_SUITES: dict[str, MartSuite] = {
-    "dim_reps": MartSuite(
-        ("rep_id",),
-        (table(not_before("termination_date", "hire_date"), *not_null("is_active")),),
-    ),
-    "fct_opportunities": MartSuite(
-        ("opportunity_id",),
-        (
-            table(
-                *not_null("stage_name", "created_date", "is_closed", "is_won"),
-                *non_negative("amount", "touchpoints"),
-                between("probability", 0, 100),
-                in_set("forecast_category", list(FORECAST_CATEGORIES)),
-                in_set("is_closed", [True], **where(Where("is_won", "==", True))),
-                # Closed before it was created: an export or data-entry error upstream.
-                *non_negative("sales_cycle_days", severity="warning"),
-            ),
-        ),
-    ),
-    "fct_stage_durations": MartSuite(
-        ("opportunity_id", "stint_number"),
-        (
-            table(
-                *not_null("stage_name", "entered_at"),
-                *non_negative("days_in_stage"),
-                not_before("exited_at", "entered_at"),
-            ),
-        ),
-    ),
-    "mart_pipeline_monthly": MartSuite(
-        ("rep_id", "month_start"),
-        (
-            table(
-                *non_negative(*COUNTS_PIPELINE, "pipeline_created_amount", "won_amount"),
-                *fraction("win_rate"),
-            ),
-        ),
-    ),
-    "mart_forecast": MartSuite(
-        ("rep_id", "quarter_start"),
-        (
-            table(
-                *non_negative(
-                    "closed_won_amount",
-                    "commit_amount",
-                    "most_likely_amount",
-                    "best_case_amount",
-                    "pipeline_amount",
-                    "omitted_amount",
-                    "open_opportunity_count",
-                    "weighted_open_amount",
-                ),
-                not_before("forecast_best_case_amount", "forecast_commit_amount"),
-                not_before("forecast_commit_amount", "closed_won_amount"),
-            ),
-        ),
-    ),
-    "mart_forecast_trend": MartSuite(
-        ("rep_id", "quarter_start", "week_of_quarter"),
-        (
-            table(
-                *not_null("snapshot_date"),
-                between("week_of_quarter", 0, 13),
-                *non_negative(
-                    "closed_won_amount",
-                    "commit_amount",
-                    "most_likely_amount",
-                    "best_case_amount",
-                    "pipeline_amount",
-                    "open_opportunity_count",
-                    "open_pipeline_amount",
-                    "quota_amount",
-                    "final_won_amount",
-                    # Unbounded above: pipeline many times the remaining quota is possible.
-                    "pipeline_coverage_ratio",
-                ),
-                not_before("forecast_best_case_amount", "forecast_commit_amount"),
-                not_before("forecast_commit_amount", "closed_won_amount"),
-                # A commit call cannot miss by more than everything that closed.
-                between("commit_error_ratio", -1, None),
-            ),
-        ),
-    ),
-    "mart_pipeline_waterfall": MartSuite(
-        ("rep_id", "quarter_start"),
-        (
-            table(
-                *not_null("period_end_date"),
-                not_before("period_end_date", "quarter_start"),
-                *non_negative(
-                    *(
-                        f"{bucket}_{measure}"
-                        for bucket in WATERFALL_BUCKETS
-                        for measure in ("count", "amount")
-                    )
-                ),
-                # Pushed-out deals are part of the opening pipeline.
-                not_before("opening_count", "pushed_out_count"),
-            ),
-        ),
-    ),
-    "mart_sales_cycle_quarterly": MartSuite(
-        ("rep_id", "quarter_start"),
-        (
-            table(
-                *non_negative("won_count", "lost_count", "won_amount"),
-                *fraction("win_rate"),
-                *non_negative(
-                    "avg_sales_cycle_days", "pipeline_velocity_per_day", severity="warning"
-                ),
-            ),
-        ),
-    ),
-    "mart_stage_funnel": MartSuite(
-        ("quarter_start", "stage_name"),
-        (
-            table(
-                *non_negative("opportunities_reached", "opportunities_advanced"),
-                not_before("opportunities_reached", "opportunities_advanced"),
-                *fraction("conversion_to_next_rate"),
-                *non_negative("avg_days_in_stage"),
-            ),
-        ),
-    ),
-    "mart_rep_performance_monthly": MartSuite(
-        ("rep_id", "month_start"),
-        (
-            table(
-                *non_negative(
-                    "calls",
-                    "emails",
-                    "other_tasks",
-                    "meetings_held",
-                    "total_activities",
-                    "opportunities_created",
-                    "won_count",
-                    "won_amount",
-                    "leads_created",
-                    "leads_converted",
-                    "leads_without_follow_up",
-                    "credited_bookings",
-                    "quota_amount",
-                    "avg_follow_up_hours",
-                ),
-                *fraction("win_rate", "lead_conversion_rate"),
-                not_before("leads_created", "leads_converted"),
-                # Attainment has no upper bound: 250 % of quota is a good quarter, not an error.
-                between("quota_attainment_rate", 0, None),
-            ),
-        ),
-    ),
-    "mart_lead_funnel_monthly": MartSuite(
-        ("rep_id", "month_start"),
-        (
-            table(
-                between("leads_created", 1, None),
-                *non_negative(
-                    "leads_followed_up",
-                    "leads_converted",
-                    "avg_days_to_convert",
-                    "converted_opportunities",
-                    "handed_off_opportunities",
-                    "converted_pipeline_amount",
-                    "converted_won_count",
-                    "converted_won_amount",
-                ),
-                not_before("leads_created", "leads_followed_up"),
-                not_before("leads_created", "leads_converted"),
-                not_before("leads_converted", "converted_opportunities"),
-                not_before("converted_opportunities", "handed_off_opportunities"),
-                not_before("converted_opportunities", "converted_won_count"),
-                *fraction("lead_to_opportunity_rate", "lead_to_win_rate"),
-            ),
-        ),
-    ),
-    "mart_rep_ramp": MartSuite(
-        ("rep_id",),
-        (
-            table(
-                *not_null("hire_date", "hire_quarter_start", "is_ramped"),
-                not_before("ramped_quarter_start", "hire_quarter_start"),
-                between("quarters_to_ramp", 1, None),
-                *non_negative("days_to_first_win", "days_to_ramp", severity="warning"),
-                in_set("is_ramped", [True], **where(Where("ramped_quarter_start", "is not null"))),
-            ),
-        ),
-    ),
-    "mart_enablement_monthly": MartSuite(
-        ("rep_id", "month_start"),
-        (
-            table(
-                *non_negative(
-                    "trainings_assigned",
-                    "trainings_completed",
-                    "training_minutes",
-                    "overdue_assignments",
-                    "coaching_sessions",
-                    "coaching_minutes",
-                    "coaching_sessions_given",
-                ),
-                between("avg_assessment_score", 0, 100),
-            ),
-        ),
-    ),
-    "mart_seller_experience": MartSuite(
-        ("survey_id", "department"),
-        (
-            table(
-                *not_null("is_suppressed"),
-                between("respondents", 1, None),
-                # Respondents outside the HRIS headcount can push it above 1.
-                *ratio_usually_fraction("response_rate"),
-                between("enps", -100, 100),
-                *percent(
-                    "promoters_pct", "passives_pct", "detractors_pct", "engagement_favorable_pct"
-                ),
-                between("satisfaction_avg", 1, 5),
-                # Confidentiality: a suppressed group shows no score at all.
-                *(
-                    error("expect_column_values_to_be_null", column=c, **SUPPRESSED)
-                    for c in SURVEY_SCORES
-                ),
-            ),
-        ),
-    ),
-    "mart_turnover_quarterly": MartSuite(
-        ("department", "quarter_start"),
-        (
-            table(
-                *non_negative(
-                    "headcount_start", "headcount_end", "separations", "voluntary_separations"
-                ),
-                not_before("separations", "voluntary_separations"),
-                # More leavers than average headcount in a small department is possible.
-                *ratio_usually_fraction("turnover_rate", "annualized_turnover_rate"),
-            ),
-        ),
-    ),
-    "fct_commission_lines": MartSuite(
-        ("employee_id", "quarter_start", "opportunity_id", "line_type"),
-        (
-            table(
-                in_set("line_type", ["booking", "clawback"]),
-                between("commission_amount", 0, None, **where(Where("line_type", "==", "booking"))),
-                between(
-                    "commission_amount", None, 0, **where(Where("line_type", "==", "clawback"))
-                ),
-                not_before("cumulative_after", "cumulative_before"),
-            ),
-        ),
-    ),
-    "mart_commission_statements": MartSuite(
-        ("employee_id", "quarter_start"),
-        (
-            table(
-                *non_negative("credited_bookings", "gross_commission", "capped_commission"),
-                between("clawback_amount", None, 0),
-                not_before("gross_commission", "capped_commission"),
-                # Attainment has no upper bound; a base rate above 1 pays more than was booked.
-                between("attainment_rate", 0, None),
-                between("base_rate", 0, None),
-                between("base_rate", 0, 1, "warning"),
-            ),
-            Frame(
-                "reconciliation",
-                sql=STATEMENT_RECONCILIATION,
-                expectations=(
-                    equal("credited_bookings", "booking_lines_credited"),
-                    equal("gross_commission", "booking_lines_commission"),
-                    equal("clawback_amount", "clawback_lines_commission"),
-                    equal("payout_amount", "capped_plus_clawbacks"),
-                ),
-                row_id=("employee_id", "quarter_start"),
-            ),
-        ),
-    ),
-}
-
-
-def mart_suite(name: str) -> tuple[Frame, ...]:
-    """The frames of a mart's suite, its grain expectations first on the table frame."""
-    suite = MART_SUITES[name]
-    own = next((f for f in suite.frames if f.name == "table"), table())
-    others = tuple(f for f in suite.frames if f.name != "table")
-    own = Frame("table", (*key_expectations(suite.grain), *own.expectations), row_id=suite.grain)
-    return (own, *others)

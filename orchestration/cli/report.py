@@ -1,15 +1,17 @@
-"""Print where the BI database is and the row count of each published table."""
+"""`python -m orchestration.cli.report`: where the BI database is, and each published table's
+row count (``make run`` ends with it)."""
 
 import sys
 
 import duckdb
 
-from orchestration.publish import MARTS_SCHEMA
-from orchestration.resources import env_value, resolve_path
+from orchestration.lib.bi_file import MARTS_SCHEMA
+from orchestration.lib.sql import quote_ident
+from orchestration.settings import BI_DATABASE_VARIABLE, env_path
 
 
 def main() -> int:
-    path = resolve_path(env_value("SPM_BI_DATABASE"))
+    path = env_path(BI_DATABASE_VARIABLE)
     if not path.exists():
         print(f"No BI database at {path}: nothing has been published yet.", file=sys.stderr)
         return 1
@@ -19,7 +21,7 @@ def main() -> int:
             [MARTS_SCHEMA],
         ).fetchall()
         counts = [
-            (t, con.execute(f'select count(*) from {MARTS_SCHEMA}."{t}"').fetchone()[0])
+            (t, con.execute(f"select count(*) from {MARTS_SCHEMA}.{quote_ident(t)}").fetchone()[0])
             for (t,) in rows
         ]
     print(f"BI database: {path}")

@@ -10,7 +10,8 @@ Retries, and why a failed quality check is never one of them:
   ``DagsterAssetCheckFailedError``) or by a dbt test, is not re-executed: the data would fail
   the same way again.
 - Transient I/O inside a step (reading the landing folder) is retried by the step's own
-  ``RetryPolicy``: ``INGESTION_RETRY_POLICY``, for the ingestion assets only. Dagster never
+  ``RetryPolicy``: ``INGESTION_RETRY_POLICY`` (``defs/ingestion/assets.py``), for the ingestion
+  assets only. Dagster never
   applies a ``RetryPolicy`` to a failed check's verdict (it is raised outside user code); a
   policy on the dbt step would re-run ``dbt build`` after a failed dbt test, so it has none.
 """
@@ -27,18 +28,13 @@ RETRY_TAGS = {
     "dagster/retry_strategy": "FROM_FAILURE",
 }
 
-# For the ingestion assets' `@dg.asset(retry_policy=...)`: a landing share that blips.
-INGESTION_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL)
-
 nightly_materialization = dg.define_asset_job(
     NIGHTLY_JOB_NAME,
     selection=dg.AssetSelection.all() | dg.AssetSelection.all_asset_checks(),
     description=(
-        "Every asset and asset check: ingestion, dbt build (models and tests), the Great "
-        "Expectations gate and publish. Run-level crashes are retried "
+        "Every asset and asset check: ingestion, the Great Expectations gate on the raw "
+        "sources, dbt build (models and tests) and publish. Run-level crashes are retried "
         f"(up to {MAX_RUN_RETRIES} times); a run failed by a check or a step is not."
     ),
     tags=RETRY_TAGS,
 )
-
-defs = dg.Definitions(jobs=[nightly_materialization])

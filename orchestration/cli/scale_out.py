@@ -6,8 +6,8 @@ table, in production on object storage. ``export-raw`` writes it from the workin
 the load; dbt's ``on-run-start`` registers each folder as ``raw.<table>`` in Spark.
 ``compare-marts`` checks that the marts Spark built equal the DuckDB build's.
 
-    python -m orchestration.scale_out export-raw --warehouse W.duckdb --out DIR
-    python -m orchestration.scale_out compare-marts --warehouse W.duckdb --spark-marts DIR
+    python -m orchestration.cli.scale_out export-raw --warehouse W.duckdb --out DIR
+    python -m orchestration.cli.scale_out compare-marts --warehouse W.duckdb --spark-marts DIR
 
 DuckDB does the data work (``COPY ... TO ... (FORMAT parquet)``, ``read_parquet``).
 """
@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from orchestration.lib.config_values import resolve_path
+from orchestration.lib.sql import quote_ident
 
 RAW_SCHEMA = "raw"
 MARTS_SCHEMA = "marts"
@@ -42,10 +45,6 @@ def raw_tables(con: duckdb.DuckDBPyConnection, schema: str = RAW_SCHEMA) -> list
     return [table for (table,) in rows]
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def export_raw(warehouse: Path, out: Path, schema: str = RAW_SCHEMA) -> list[ExportedTable]:
     """Write every table of ``schema`` as the Parquet dataset ``out/<table>/`` (replacing it).
 
@@ -65,7 +64,7 @@ def export_raw(warehouse: Path, out: Path, schema: str = RAW_SCHEMA) -> list[Exp
             staging = out / f".{table}.tmp"
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
-            relation = f"{_quote(schema)}.{_quote(table)}"
+            relation = f"{quote_ident(schema)}.{quote_ident(table)}"
             target = str(staging / "part-0.parquet").replace("'", "''")
             con.execute(f"copy {relation} to '{target}' (format parquet, compression zstd)")
             rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
@@ -85,8 +84,8 @@ class MartDifference:
 
 def _order_columns(columns: list[tuple[str, str]]) -> str:
     """Exact-typed columns first, so tiny float differences never change the row order."""
-    exact = [_quote(name) for name, kind in columns if kind not in FLOAT_TYPES]
-    floats = [_quote(name) for name, kind in columns if kind in FLOAT_TYPES]
+    exact = [quote_ident(name) for name, kind in columns if kind not in FLOAT_TYPES]
+    floats = [quote_ident(name) for name, kind in columns if kind in FLOAT_TYPES]
     return ", ".join(exact + floats)
 
 
@@ -124,9 +123,11 @@ def compare_mart(
         return difference
     order = _order_columns(expected)
     casts = ", ".join(
-        f"cast({_quote(name)} as {kind}) as {_quote(name)}" for name, kind in expected
+        f"cast({quote_ident(name)} as {kind}) as {quote_ident(name)}" for name, kind in expected
     )
-    left = con.execute(f"select * from {MARTS_SCHEMA}.{_quote(mart)} order by {order}").fetchall()
+    left = con.execute(
+        f"select * from {MARTS_SCHEMA}.{quote_ident(mart)} order by {order}"
+    ).fetchall()
     right = con.execute(
         f"select * from (select {casts} from read_parquet('{files}')) order by {order}"
     ).fetchall()
@@ -163,21 +164,17 @@ def compare_marts(warehouse: Path, spark_marts: Path, rel_tol: float = 1e-9) -> 
             difference = compare_mart(con, mart, dataset, rel_tol)
             problems += [f"{mart}: {problem}" for problem in difference.problems]
             counts[mart] = con.execute(
-                f"select count(*) from {MARTS_SCHEMA}.{_quote(mart)}"
+                f"select count(*) from {MARTS_SCHEMA}.{quote_ident(mart)}"
             ).fetchone()[0]
     if problems:
         raise AssertionError("marts differ:\n" + "\n".join(problems))
     return counts
 
 
-def _resolve(value: str) -> Path:
-    """Relative paths are relative to the repository root, like the pipeline's settings."""
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else Path(__file__).resolve().parents[1] / path
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.scale_out", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.cli.scale_out", description=__doc__
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     export = commands.add_parser("export-raw", help="write raw.* as one Parquet dataset per table")
     export.add_argument("--warehouse", required=True, help="the working DuckDB file")
@@ -191,13 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "export-raw":
-        exported = export_raw(_resolve(args.warehouse), _resolve(args.out))
+        exported = export_raw(resolve_path(args.warehouse), resolve_path(args.out))
         width = max(len(table.table) for table in exported)
         for table in exported:
             print(f"  {table.table:<{width}}  {table.rows:>10,} rows  {table.path}")
         return 0
     try:
-        counts = compare_marts(_resolve(args.warehouse), _resolve(args.spark_marts), args.rel_tol)
+        counts = compare_marts(
+            resolve_path(args.warehouse), resolve_path(args.spark_marts), args.rel_tol
+        )
     except AssertionError as exc:
         print(exc, file=sys.stderr)
         return 1

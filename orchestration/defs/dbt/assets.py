@@ -1,36 +1,24 @@
 """The dbt project as Dagster assets; dbt tests become asset checks.
 
-Every run builds the models and runs their data tests. The dbt unit tests check SQL logic, not
-data, so they run in the test suite (``tests/test_dbt_unit_tests.py``), not every night, as dbt
-recommends. The large Salesforce ``base_`` models are incremental; ``full_refresh: true`` in the
-step's config (``make full-refresh``) rebuilds every model from raw.
+Every run builds the models and runs their data tests; a data test of severity ``error`` is a
+blocking check, ``warn`` a warning. The dbt unit tests check SQL logic, not data, so they run in
+the test suite (``tests/test_dbt_unit_tests.py``), not every night, as dbt recommends. The large
+Salesforce ``base_`` models are incremental; ``full_refresh: true`` in the step's config
+(``make full-refresh``) rebuilds every model from raw.
 """
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
-from orchestration.dbt_project_config import DBT_EXECUTABLE, dbt_project, ensure_manifest
-from orchestration.ingestion_assets import raw_asset_key
-from orchestration.resources import SpmSettings
+from orchestration.defs.dbt.project import spm_dbt_project
+from orchestration.defs.dbt.translator import SpmDbtTranslator
+from orchestration.settings import SpmSettings
 
-ensure_manifest()
-
-
-class SpmDbtTranslator(DagsterDbtTranslator):
-    """dbt sources are the ingestion assets; models are grouped by layer."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return raw_asset_key(dbt_resource_props["source_name"], dbt_resource_props["name"])
-        return super().get_asset_key(dbt_resource_props)
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props.get("fqn", [])
-        return fqn[1] if len(fqn) > 2 else "dbt"
+MARTS_GROUP = "marts"
 
 
 class DbtBuildConfig(dg.Config):
@@ -61,8 +49,8 @@ def dbt_vars(settings: SpmSettings) -> dict[str, str]:
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
+    manifest=spm_dbt_project().manifest_path,
+    project=spm_dbt_project(),
     dagster_dbt_translator=SpmDbtTranslator(),
 )
 def spm_dbt_models(
@@ -78,7 +66,20 @@ def spm_dbt_models(
     yield from dbt.cli(args, context=context, target_path=target_path).stream()
 
 
-defs = dg.Definitions(
-    assets=[spm_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
-)
+def model_key(name: str) -> dg.AssetKey:
+    """The asset key of a dbt model, as dagster-dbt and the translator make it."""
+    return get_asset_key_for_model([spm_dbt_models], name)
+
+
+def models_in_schema(schema: str) -> list[dg.AssetKey]:
+    """The dbt models built as relations of ``schema`` (dagster-dbt's ``dagster/table_name``,
+    ``database.schema.table``): in ``marts``, the marts and the MetricFlow time spine."""
+    return [
+        spec.key
+        for spec in spm_dbt_models.specs
+        if str(spec.metadata.get("dagster/table_name", "")).split(".")[-2:-1] == [schema]
+    ]
+
+
+# Every mart model, whatever its folder: publish waits for all of them.
+MART_KEYS = [spec.key for spec in spm_dbt_models.specs if spec.group_name == MARTS_GROUP]

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
-from orchestration.expectations import Expectation, Severity, Where
+from ingestion.expectations import Expectation, Severity, Where
 
 DOCS_SITE = "spm"
 SAMPLE_SIZE = 20  # failing values and row indexes GX returns per expectation

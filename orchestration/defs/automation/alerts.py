@@ -1,39 +1,21 @@
-"""Sensors: a run when landing files arrive or change, and an alert when a run fails.
+"""The failure alert: which step, asset or check of a failed run failed, why, and where.
 
-- ``landing_sensor`` fingerprints the landing CSVs (relative path, size, ``mtime_ns``) of every
-  object folder under ``SPM_LANDING_DIR``; a fingerprint it has not seen starts the nightly job
-  (the run key is the fingerprint, so one state starts at most one run). It waits until no file
-  changed for ``SPM_LANDING_SETTLE_SECONDS`` (default 60), so a copy in progress does not start
-  a run on half a file.
-- ``run_failure_alert`` writes which step, asset or check failed, why, and a link to the run to
-  the sensor log and, when ``SPM_ALERT_WEBHOOK`` is set, POSTs the same as JSON (with a
-  ``text`` field, which Slack and Teams incoming webhooks display as is).
+``run_failure_alert`` writes it to the sensor log with a link to the run and, when
+``SPM_ALERT_WEBHOOK`` is set, POSTs the same as JSON (with a ``text`` field, which Slack and
+Teams incoming webhooks display as is).
 """
 
-import hashlib
 import json
 import logging
 import os
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
-from ingestion.contract import OBJECTS
-from orchestration.jobs import nightly_materialization
-from orchestration.resources import env_value, resolve_path
-from orchestration.settings_validation import (
-    DEFAULT_SETTLE_SECONDS,
-    SETTLE_VARIABLE,
-    WEBHOOK_VARIABLE,
-    ConfigurationError,
-    parse_http_url,
-    parse_seconds,
-)
+from orchestration.settings import WEBHOOK_VARIABLE, ConfigurationError, alert_webhook
 
 LOGGER = logging.getLogger(__name__)
 
@@ -41,76 +23,6 @@ WEBSERVER_VARIABLE = "DAGSTER_WEBSERVER_URL"
 DEFAULT_WEBSERVER_URL = "http://127.0.0.1:3000"
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 MAX_REASON_CHARS = 500
-
-# ----------------------------------------------------------------------------- landing sensor
-
-
-@dataclass(frozen=True)
-class LandingState:
-    files: int
-    bytes: int
-    newest_mtime_ns: int
-    fingerprint: str
-
-
-def landing_files(landing: Path) -> list[Path]:
-    """The CSV files the ingestion assets read: ``<landing>/<source>/<Object>/*.csv``."""
-    files: list[Path] = []
-    for obj in OBJECTS:
-        folder = landing / obj.folder
-        if folder.is_dir():
-            files += [path for path in folder.glob("*.csv") if path.is_file()]
-    return sorted(files)
-
-
-def landing_state(landing: Path) -> LandingState:
-    entries = []
-    for path in landing_files(landing):
-        stat = path.stat()
-        entries.append((path.relative_to(landing).as_posix(), stat.st_size, stat.st_mtime_ns))
-    digest = hashlib.sha256(json.dumps(entries).encode()).hexdigest()
-    return LandingState(
-        files=len(entries),
-        bytes=sum(size for _, size, _ in entries),
-        newest_mtime_ns=max((mtime for _, _, mtime in entries), default=0),
-        fingerprint=digest,
-    )
-
-
-def settle_seconds() -> float:
-    return parse_seconds(SETTLE_VARIABLE, os.environ.get(SETTLE_VARIABLE), DEFAULT_SETTLE_SECONDS)
-
-
-@dg.sensor(
-    name="landing_sensor",
-    job=nightly_materialization,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description=(
-        "Starts the nightly job when CSV files under `SPM_LANDING_DIR` are new or changed "
-        "(path, size, mtime), once no file changed for `SPM_LANDING_SETTLE_SECONDS` (60)."
-    ),
-)
-def landing_sensor(context: dg.SensorEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    landing = resolve_path(env_value("SPM_LANDING_DIR"))
-    state = landing_state(landing)
-    if state.files == 0:
-        return dg.SkipReason(f"no landing CSV files under {landing}")
-    if state.fingerprint == context.cursor:
-        return dg.SkipReason(f"{state.files} landing files under {landing}, none new or changed")
-    age = time.time() - state.newest_mtime_ns / 1e9
-    wait = settle_seconds()
-    if age < wait:
-        # The cursor stays put: the next tick sees the change again once the copy is done.
-        return dg.SkipReason(f"a landing file changed {age:.0f} s ago; waiting {wait:.0f} s")
-    context.update_cursor(state.fingerprint)
-    return dg.RunRequest(
-        run_key=f"landing-{state.fingerprint}",
-        tags={"spm/trigger": "landing_sensor", "spm/landing_files": str(state.files)},
-    )
-
-
-# ------------------------------------------------------------------------- failure alert
 
 
 @dataclass(frozen=True)
@@ -247,12 +159,9 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     )
     context.log.error(summary["text"])
     try:
-        webhook = parse_http_url(WEBHOOK_VARIABLE, os.environ.get(WEBHOOK_VARIABLE))
+        webhook = alert_webhook()
     except ConfigurationError as error:
         context.log.warning(f"failure alert not posted: {error}")
         return
     if webhook and post_json(webhook, summary):
         context.log.info(f"failure alert posted to {WEBHOOK_VARIABLE}")
-
-
-defs = dg.Definitions(sensors=[landing_sensor, run_failure_alert])

@@ -1,0 +1,1 @@
+"""Command-line tools apart from the code location: ``python -m orchestration.cli.<tool>``."""

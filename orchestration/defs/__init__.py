@@ -1,0 +1,1 @@
+"""Dagster definitions, one folder per question; each folder's ``definitions.py`` has ``defs``."""

@@ -1,0 +1,1 @@
+"""Publish: the marts copied to the BI file, only when every blocking check passed."""

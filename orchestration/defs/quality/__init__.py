@@ -1,0 +1,1 @@
+"""The Great Expectations gate on the raw sources (suites: ingestion/expectations.py)."""

@@ -1,0 +1,1 @@
+"""Reusable code without Dagster definitions: GX runner, SQL and markdown helpers, parsers."""

@@ -1,0 +1,130 @@
+"""The frames of a raw object's Great Expectations suite, read from the working DuckDB.
+
+A raw object is validated as its current records (``current_records_sql``); a derived frame's
+SQL names other objects as ``{source/Object}``, and ``ValuesOf`` value sets are read at run
+time. Only the columns the expectations and failing-row samples need are read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from ingestion.contract import OBJECTS_BY_FOLDER, SCHEMA, SourceObject
+from ingestion.expectations import Expectation, Frame, ValuesOf
+from orchestration.lib.gx_runner import Batch
+from orchestration.lib.sql import quote_ident
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+/[A-Za-z_]+)\}")
+
+
+def current_records_sql(obj: SourceObject) -> str:
+    """The current records of a raw object, by the contract's version rule.
+
+    Salesforce: the version with the greatest ``SystemModstamp``, then the later file, wins, and
+    a record whose winning version has ``IsDeleted`` is dropped. Other sources: per ``key``, the
+    later file wins. Ranked without the line number on purpose: a key that appears twice in its
+    winning file is kept twice, so the uniqueness expectation reports it, where staging would
+    silently take the later line.
+    """
+    partition = ", ".join(quote_ident(column) for column in obj.key)
+    order = '"SystemModstamp" desc nulls last, ' if obj.is_salesforce else ""
+    live = ' and not coalesce("IsDeleted", false)' if "IsDeleted" in obj.columns else ""
+    return f"""
+        select * exclude (_version_rank)
+        from (
+            select *, rank() over (
+                partition by {partition} order by {order}_source_file desc
+            ) as _version_rank
+            from {SCHEMA}.{obj.table}
+        ) as versions
+        where _version_rank = 1{live}
+    """
+
+
+def expand(sql: str) -> str:
+    """Replace ``{source/Object}`` with that object's current records."""
+    return PLACEHOLDER.sub(lambda m: f"({current_records_sql(OBJECTS_BY_FOLDER[m[1]])})", sql)
+
+
+def objects_read(frames: Sequence[Frame]) -> set[str]:
+    """Landing folders of the raw objects the frames read besides their own rows."""
+    folders: set[str] = set()
+    for frame in frames:
+        folders |= set(PLACEHOLDER.findall(frame.sql or ""))
+        for expectation in frame.expectations:
+            folders |= {v.folder for v in expectation.kwargs.values() if isinstance(v, ValuesOf)}
+    return folders
+
+
+def referenced_columns(expectations: Iterable[Expectation]) -> list[str]:
+    """Columns an expectation reads, row conditions included, in first-seen order."""
+    names: list[str] = []
+    for expectation in expectations:
+        kwargs = expectation.kwargs
+        names += [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+        names += list(kwargs.get("column_list", []))
+        names += [condition.column for condition in kwargs.get("row_condition", ())]
+    return list(dict.fromkeys(names))
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    columns = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
+    if not columns:
+        raise LookupError(f"table {schema}.{table} does not exist in the warehouse")
+    return columns
+
+
+def own_rows_sql(frame: Frame, source: str, available: Sequence[str]) -> str:
+    """Only the columns the frame's expectations and samples need, plus computed ones."""
+    wanted = [*frame.row_id, *referenced_columns(frame.expectations)]
+    selected = [c for c in dict.fromkeys(wanted) if c in available]
+    items = [quote_ident(c) for c in selected]
+    items += [f"{expression} as {quote_ident(name)}" for name, expression in frame.computed.items()]
+    return f"select {', '.join(items) or '1 as no_columns'} from {source} as rows"
+
+
+def _resolve(
+    con: duckdb.DuckDBPyConnection, expectations: Sequence[Expectation]
+) -> list[Expectation]:
+    """Expectations with every ``ValuesOf`` replaced by the values it names."""
+    resolved = []
+    for expectation in expectations:
+        kwargs = dict(expectation.kwargs)
+        for key, value in kwargs.items():
+            if isinstance(value, ValuesOf):
+                column = quote_ident(value.column)
+                source = current_records_sql(OBJECTS_BY_FOLDER[value.folder])
+                kwargs[key] = [
+                    row[0]
+                    for row in con.execute(
+                        f"select distinct {column} from ({source}) as lookup "
+                        f"where {column} is not null order by 1"
+                    ).fetchall()
+                ]
+        resolved.append(Expectation(expectation.type, expectation.severity, kwargs))
+    return resolved
+
+
+def read_batches(
+    con: duckdb.DuckDBPyConnection, obj: SourceObject, frames: Sequence[Frame]
+) -> list[Batch]:
+    """Each frame's DataFrame from DuckDB; ``sql`` None means the object's current records."""
+    own_source = f"({current_records_sql(obj)})"
+    own_columns = table_columns(con, SCHEMA, obj.table)
+    batches = []
+    for frame in frames:
+        sql = own_rows_sql(frame, own_source, own_columns) if frame.sql is None else frame.sql
+        data: pd.DataFrame = con.execute(expand(sql)).df()
+        batches.append(Batch(frame.name, data, _resolve(con, frame.expectations), frame.row_id))
+    return batches

@@ -1,0 +1,292 @@
+"""Every ``SPM_*`` environment variable: its default, its check, and the only place it is read.
+
+Nothing else in the project reads an ``SPM_*`` variable: the code location, the resources, the
+schedule, the sensors and the command-line tools get their values from here.
+
+- :func:`check_environment` runs first when the code location loads: every variable is parsed
+  (``orchestration/lib/config_values.py``) and all problems are reported together, before
+  anything is read or written; an ``SPM_*`` name nothing reads is a warning.
+- :class:`SpmSettings` is the Dagster resource with the paths and the as-of date;
+  :func:`settings_from_env` builds it with ``EnvVar``\\ s, so a run resolves them itself.
+- One function per other value, read when it is needed (a check's run, a sensor's tick), so the
+  environment of that process decides: :func:`max_reject_rate`, :func:`duckdb_memory_limit`,
+  :func:`nightly_cron`, :func:`settle_seconds`, :func:`alert_webhook`.
+
+Relative paths are relative to the repository root, so the orchestrator, dbt's profile and the
+Makefile agree on where things are whatever the working directory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.lib.config_values import (
+    PROJECT_ROOT,
+    ConfigurationError,
+    parse_choice,
+    parse_cron,
+    parse_date,
+    parse_flag,
+    parse_fraction,
+    parse_http_url,
+    parse_identifier,
+    parse_jvm_memory,
+    parse_memory_limit,
+    parse_path,
+    parse_positive_int,
+    parse_seconds,
+    parse_spark_master,
+    resolve_path,
+)
+
+LANDING_DIR_VARIABLE = "SPM_LANDING_DIR"
+WAREHOUSE_VARIABLE = "SPM_WAREHOUSE"
+BI_DATABASE_VARIABLE = "SPM_BI_DATABASE"
+AS_OF_DATE_VARIABLE = "SPM_AS_OF_DATE"
+MAX_REJECT_RATE_VARIABLE = "SPM_MAX_REJECT_RATE"
+MEMORY_LIMIT_VARIABLE = "SPM_DUCKDB_MEMORY_LIMIT"
+CRON_VARIABLE = "SPM_NIGHTLY_CRON"
+SETTLE_VARIABLE = "SPM_LANDING_SETTLE_SECONDS"
+WEBHOOK_VARIABLE = "SPM_ALERT_WEBHOOK"
+DBT_TARGET_VARIABLE = "SPM_DBT_TARGET"
+
+PATH_DEFAULTS = {
+    LANDING_DIR_VARIABLE: "data/landing",
+    WAREHOUSE_VARIABLE: "data/warehouse/spm.duckdb",
+    BI_DATABASE_VARIABLE: "data/bi/spm.duckdb",
+}
+DEFAULTS = {**PATH_DEFAULTS, AS_OF_DATE_VARIABLE: ""}
+DEFAULT_MAX_REJECT_RATE = 0.01
+DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_CRON = "0 2 * * *"
+DEFAULT_SETTLE_SECONDS = 60.0
+# The outputs of dbt_project/profiles.yml (tests/test_settings_validation.py keeps them equal):
+# the pipeline's, Spark's (docs/scale_out.md) and MetricFlow's read-only view of the BI file.
+DBT_TARGETS = ("duckdb", "spark", "bi")
+
+# Variables of the opt-in Spark target (dbt_project/profiles.yml, docs/scale_out.md); dbt reads
+# them through its profile, so they are only checked here.
+SPARK_DIR_DEFAULTS = {
+    "SPM_RAW_PARQUET_DIR": "data/raw_parquet",
+    "SPM_SPARK_WAREHOUSE_DIR": "data/spark",
+}
+# Named in docs/scale_out.md for a cluster profile a deployment writes itself: free-form.
+UNCHECKED_VARIABLES = frozenset({"SPM_SPARK_HOST", "SPM_SPARK_USER"})
+
+# SpmSettings fields and the variables they come from.
+SETTINGS_VARIABLES = {
+    "landing_dir": LANDING_DIR_VARIABLE,
+    "warehouse": WAREHOUSE_VARIABLE,
+    "bi_database": BI_DATABASE_VARIABLE,
+    "as_of_date": AS_OF_DATE_VARIABLE,
+}
+
+
+# ----------------------------------------------------------------------- values, as needed
+
+
+def _read(name: str) -> str | None:
+    return os.environ.get(name)
+
+
+def env_value(name: str) -> str:
+    """A path or date variable's value, or its documented default (outside a Dagster run)."""
+    return _read(name) or DEFAULTS[name]
+
+
+def env_path(name: str) -> Path:
+    """A path variable (``SPM_LANDING_DIR``, ``SPM_WAREHOUSE``, ``SPM_BI_DATABASE``), resolved."""
+    return resolve_path(env_value(name))
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for every connection of the pipeline (and dbt's profile): DuckDB
+    spills to disk beyond it instead of growing to 80 % of the machine's memory."""
+    return parse_memory_limit(
+        MEMORY_LIMIT_VARIABLE, _read(MEMORY_LIMIT_VARIABLE), DEFAULT_MEMORY_LIMIT
+    )
+
+
+def max_reject_rate() -> float:
+    """The share of an object's rows that may be rejected (0 to 1) before its check blocks."""
+    return parse_fraction(
+        MAX_REJECT_RATE_VARIABLE, _read(MAX_REJECT_RATE_VARIABLE), DEFAULT_MAX_REJECT_RATE
+    )
+
+
+def nightly_cron() -> str:
+    return parse_cron(CRON_VARIABLE, _read(CRON_VARIABLE), DEFAULT_CRON)
+
+
+def settle_seconds() -> float:
+    return parse_seconds(SETTLE_VARIABLE, _read(SETTLE_VARIABLE), DEFAULT_SETTLE_SECONDS)
+
+
+def alert_webhook() -> str | None:
+    """The URL failure alerts are POSTed to; ``None`` when unset or blank."""
+    return parse_http_url(WEBHOOK_VARIABLE, _read(WEBHOOK_VARIABLE))
+
+
+# ---------------------------------------------------------------------------- the resource
+
+
+class SpmSettings(dg.ConfigurableResource):
+    """Where the pipeline reads and writes, and the date the marts describe."""
+
+    landing_dir: str = DEFAULTS[LANDING_DIR_VARIABLE]
+    warehouse: str = DEFAULTS[WAREHOUSE_VARIABLE]
+    bi_database: str = DEFAULTS[BI_DATABASE_VARIABLE]
+    as_of_date: str = DEFAULTS[AS_OF_DATE_VARIABLE]
+
+    @property
+    def landing_path(self) -> Path:
+        return resolve_path(self.landing_dir)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return resolve_path(self.warehouse)
+
+    @property
+    def bi_database_path(self) -> Path:
+        return resolve_path(self.bi_database)
+
+    def as_of(self) -> date:
+        """``SPM_AS_OF_DATE`` when set, else the run's date in UTC."""
+        return parse_date("as_of_date", self.as_of_date) or datetime.now(UTC).date()
+
+    def connect_warehouse(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        path = self.warehouse_path
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(
+            str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()}
+        )
+
+
+def settings_from_env() -> SpmSettings:
+    """An ``EnvVar`` (shown as such in the UI) for each variable set, else its default."""
+    values = {
+        field: dg.EnvVar(variable) if _read(variable) else DEFAULTS[variable]
+        for field, variable in SETTINGS_VARIABLES.items()
+    }
+    return SpmSettings(**values)
+
+
+def settings_run_config(as_of: date) -> dict:
+    """Run config for the ``settings`` resource with ``as_of_date`` set.
+
+    Run config for a resource replaces every value given to its constructor, not only the
+    fields it names, so the paths are repeated here: as ``{"env": ...}`` when their variable is
+    set (resolved by the run, like the ``EnvVar`` of ``settings_from_env``), else the default.
+    """
+    config: dict[str, object] = {
+        field: {"env": variable} if _read(variable) else DEFAULTS[variable]
+        for field, variable in SETTINGS_VARIABLES.items()
+        if variable != AS_OF_DATE_VARIABLE
+    }
+    config["as_of_date"] = as_of.isoformat()
+    return {"resources": {"settings": {"config": config}}}
+
+
+# ------------------------------------------------------------------------------ validation
+
+
+def _same(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
+    """Every known variable and how its value is parsed."""
+
+    def path(variable: str, default: str, kind: str) -> Callable[[str | None], object]:
+        return lambda v: parse_path(variable, v, default, kind, root)
+
+    parsers: dict[str, Callable[[str | None], object]] = {
+        LANDING_DIR_VARIABLE: path(
+            LANDING_DIR_VARIABLE, PATH_DEFAULTS[LANDING_DIR_VARIABLE], "folder"
+        ),
+        WAREHOUSE_VARIABLE: path(WAREHOUSE_VARIABLE, PATH_DEFAULTS[WAREHOUSE_VARIABLE], "file"),
+        BI_DATABASE_VARIABLE: path(
+            BI_DATABASE_VARIABLE, PATH_DEFAULTS[BI_DATABASE_VARIABLE], "file"
+        ),
+        AS_OF_DATE_VARIABLE: lambda v: parse_date(AS_OF_DATE_VARIABLE, v),
+        MAX_REJECT_RATE_VARIABLE: lambda v: parse_fraction(
+            MAX_REJECT_RATE_VARIABLE, v, DEFAULT_MAX_REJECT_RATE
+        ),
+        MEMORY_LIMIT_VARIABLE: lambda v: parse_memory_limit(
+            MEMORY_LIMIT_VARIABLE, v, DEFAULT_MEMORY_LIMIT
+        ),
+        CRON_VARIABLE: lambda v: parse_cron(CRON_VARIABLE, v, DEFAULT_CRON),
+        SETTLE_VARIABLE: lambda v: parse_seconds(SETTLE_VARIABLE, v, DEFAULT_SETTLE_SECONDS),
+        WEBHOOK_VARIABLE: lambda v: parse_http_url(WEBHOOK_VARIABLE, v),
+        DBT_TARGET_VARIABLE: lambda v: parse_choice(DBT_TARGET_VARIABLE, v, DBT_TARGETS, "duckdb"),
+        "SPM_SPARK_MASTER": lambda v: parse_spark_master("SPM_SPARK_MASTER", v),
+        "SPM_SPARK_DRIVER_MEMORY": lambda v: parse_jvm_memory("SPM_SPARK_DRIVER_MEMORY", v),
+        "SPM_SPARK_SCHEMA": lambda v: parse_identifier("SPM_SPARK_SCHEMA", v, "spm"),
+        "SPM_SPARK_THREADS": lambda v: parse_positive_int("SPM_SPARK_THREADS", v, 2),
+        "SPM_SPARK_SHUFFLE_PARTITIONS": lambda v: parse_positive_int(
+            "SPM_SPARK_SHUFFLE_PARTITIONS", v, 4
+        ),
+        # The opt-in Spark test (tests/test_scale_out_spark.py, `make test-spark`).
+        "SPM_TEST_SPARK": lambda v: parse_flag("SPM_TEST_SPARK", v),
+    }
+    for variable, default in SPARK_DIR_DEFAULTS.items():
+        parsers[variable] = path(variable, default, "folder")
+    return parsers
+
+
+KNOWN_VARIABLES = frozenset(_parsers(PROJECT_ROOT)) | UNCHECKED_VARIABLES
+
+
+def validate_environment(environ: Mapping[str, str], root: Path = PROJECT_ROOT) -> list[str]:
+    """Every problem with the ``SPM_*`` variables of ``environ``, one line each."""
+    problems: list[str] = []
+    parsed: dict[str, object] = {}
+    for variable, parse in _parsers(root).items():
+        try:
+            parsed[variable] = parse(environ.get(variable))
+        except ConfigurationError as error:
+            problems += error.problems
+    files = {variable: parsed[variable] for variable in PATH_DEFAULTS if variable in parsed}
+    pairs = [
+        (WAREHOUSE_VARIABLE, BI_DATABASE_VARIABLE, "the published copy must be another file"),
+        (LANDING_DIR_VARIABLE, WAREHOUSE_VARIABLE, "the landing folder cannot be a file"),
+        (LANDING_DIR_VARIABLE, BI_DATABASE_VARIABLE, "the landing folder cannot be a file"),
+    ]
+    for first, second, why in pairs:
+        if first in files and second in files and _same(files[first], files[second]):
+            value = environ.get(second, PATH_DEFAULTS[second])
+            problems.append(
+                f"{second}={value!r} is the same path as {first} ({files[first]}): {why}; "
+                f"expected a path of its own (default {PATH_DEFAULTS[second]})"
+            )
+    return problems
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``SPM_*`` names nothing reads (a typo, most likely), with the closest known name."""
+    notes = []
+    for name in sorted(environ):
+        if name.startswith("SPM_") and name not in KNOWN_VARIABLES:
+            close = difflib.get_close_matches(name, sorted(KNOWN_VARIABLES), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            notes.append(f"{name} is set but nothing reads it{hint}")
+    return notes
+
+
+def check_environment(environ: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT) -> None:
+    """Raise :class:`ConfigurationError` listing every problem; warn about unknown names."""
+    environ = os.environ if environ is None else environ
+    for note in unknown_variables(environ):
+        warnings.warn(note, stacklevel=2)
+    problems = validate_environment(environ, root)
+    if problems:
+        raise ConfigurationError(problems)
