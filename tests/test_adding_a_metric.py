@@ -28,7 +28,8 @@ README = REPO_ROOT / "README.md"
 SECTION = "## Adding a metric"
 FENCED = re.compile(r"```(?:sql|yaml)\n(?P<body>.*?)```", re.DOTALL)
 PATH_COMMENT = re.compile(r"^(?:--|#) (?P<path>dbt_project/\S+)\n")
-MF = str(Path(sys.executable).parent / "mf")
+# MetricFlow's mf without its PyPI update check, as the README runs it.
+MF = (sys.executable, "-m", "orchestration.cli.metrics")
 COPY_IGNORES = shutil.ignore_patterns(
     ".git", ".venv", "data", "target", "logs", "__pycache__", ".pytest_cache", ".ruff_cache"
 )
@@ -130,12 +131,13 @@ def recipe(generated_run: PipelineRun, tmp_path_factory) -> Recipe:
 
     mf = subprocess.run(
         [
-            *(MF, "query", "--metrics", "large_deals_won"),
+            *MF,
+            *("query", "--metrics", "large_deals_won"),
             *("--group-by", "metric_time__quarter", "--order", "metric_time__quarter"),
             *("--csv", str(root / "large_deals_won.csv")),
         ],
         cwd=project / "dbt_project",
-        env=env | {"SPM_DBT_TARGET": "bi", "PYTHONPATH": ""},
+        env=env | {"SPM_DBT_TARGET": "bi"},
         capture_output=True,
         text=True,
         timeout=600,

@@ -32,7 +32,9 @@ def test_dbt_sources_are_the_ingestion_assets(asset_graph):
 def test_publish_waits_for_every_mart(asset_graph):
     names = {key.path[-1] for key in MART_KEYS}
     assert {"dim_reps", "fct_opportunities", "mart_pipeline_monthly"} <= names
-    assert asset_graph.get(dg.AssetKey("publish")).parent_keys == set(MART_KEYS)
+    published = set(models_in_schema("marts"))  # the marts and MetricFlow's time spine
+    assert published == set(MART_KEYS) | {model_key("metricflow_time_spine")}
+    assert asset_graph.get(dg.AssetKey("publish")).parent_keys == published
 
 
 def test_every_mart_model_is_published_and_has_a_grain_test(asset_graph):

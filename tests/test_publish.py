@@ -8,10 +8,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.dbt.assets import MART_KEYS
+from orchestration.defs.dbt.assets import models_in_schema
 from orchestration.defs.publish.assets import blocking_check_problems, publish
 from orchestration.lib.bi_file import publish_marts
 from orchestration.settings import SpmSettings
+
+PUBLISHED_KEYS = models_in_schema("marts")
 
 
 def make_warehouse(path, value: int) -> None:
@@ -157,12 +159,12 @@ def test_publish_refuses_when_a_blocking_check_dagster_does_not_gate_it_on_faile
     @dg.multi_asset(
         specs=[
             dg.AssetSpec(intermediate),
-            *(dg.AssetSpec(k, deps=[intermediate]) for k in MART_KEYS),
+            *(dg.AssetSpec(k, deps=[intermediate]) for k in PUBLISHED_KEYS),
         ]
     )
     def models():
         yield dg.MaterializeResult(asset_key=intermediate)
-        for key in MART_KEYS:
+        for key in PUBLISHED_KEYS:
             yield dg.MaterializeResult(asset_key=key)
 
     @dg.asset_check(asset=intermediate, blocking=True)

@@ -25,8 +25,8 @@ from tests.conftest import REPO_ROOT, PipelineRun
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 BIN = Path(sys.executable).parent
-# mf asks PyPI for a newer version at every start, with no switch: a closed local port instead.
-OFFLINE = {"https_proxy": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": ""}
+# MetricFlow's mf without its PyPI update check (orchestration/cli/metrics.py).
+MF = (sys.executable, "-m", "orchestration.cli.metrics")
 
 # Numeric mart columns that are row attributes or keys, not metrics (the metrics aggregate them).
 NOT_METRICS = {
@@ -44,7 +44,7 @@ NUMERIC_TYPES = ("bigint", "integer", "int", "double", "float", "decimal", "nume
 
 def base_env(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPM_", "DBT_", "DAGSTER_"))}
-    env.update(OFFLINE, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(root / "logs"))
+    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(root / "logs"))
     return env
 
 
@@ -146,7 +146,7 @@ def mf_env(semantic_project: Path, generated_run: PipelineRun) -> dict[str, str]
 
 def mf(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [str(BIN / "mf"), *args], cwd=project, env=env, capture_output=True, text=True, timeout=600
+        [*MF, *args], cwd=project, env=env, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     return result

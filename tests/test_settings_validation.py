@@ -183,8 +183,7 @@ def test_only_the_settings_module_reads_spm_variables():
         for path in (REPO_ROOT / folder).rglob("*.py")
         if reads.search(path.read_text())
     ]
-    # The demo generator's CLI (ingestion/demo) still reads two itself: to move onto settings.
-    assert [p for p in readers if not p.startswith("ingestion/demo/")] == []
+    assert readers == []
 
 
 # ----------------------------------------------------------------------------- memory limit

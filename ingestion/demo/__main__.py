@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -11,7 +10,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ingestion.demo.generator import existing_csvs, generate
-from orchestration.settings_validation import AS_OF_DATE_VARIABLE, ConfigurationError, parse_date
+from orchestration.settings import (
+    AS_OF_DATE_VARIABLE,
+    LANDING_DIR_VARIABLE,
+    ConfigurationError,
+    env_value,
+    parse_date,
+)
 
 
 def _positive(text: str) -> float:
@@ -45,7 +50,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path(os.environ.get("SPM_LANDING_DIR") or "data/landing"),
+        default=Path(env_value(LANDING_DIR_VARIABLE)),
         help="landing folder (default $SPM_LANDING_DIR or data/landing)",
     )
     parser.add_argument(
@@ -67,7 +72,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.as_of is None:
         # The same rule as the pipeline's, and an error that names the variable.
         try:
-            env_as_of = parse_date(AS_OF_DATE_VARIABLE, os.environ.get(AS_OF_DATE_VARIABLE))
+            env_as_of = parse_date(AS_OF_DATE_VARIABLE, env_value(AS_OF_DATE_VARIABLE))
         except ConfigurationError as error:
             parser.error(str(error))
         args.as_of = env_as_of or date.fromisoformat(_today())

@@ -1,8 +1,9 @@
 """Publish (write-audit-publish): the marts reach the BI file only when every check passed.
 
 BI tools read only ``$SPM_BI_DATABASE``, replaced whole by ``orchestration/lib/bi_file.py``.
-Publish waits for every mart model of the dbt project (``MART_KEYS``: the dbt assets of group
-``marts``, keys from dagster-dbt), so a new mart is published without touching this file.
+Publish waits for every dbt model it copies, i.e. every model built in schema ``marts`` (the
+marts and MetricFlow's time spine; keys from dagster-dbt), so a new mart is published without
+touching this file.
 
 Dagster gates an asset on the failed blocking checks of the assets it reads, and transitively on
 whatever those gates skip; it does not gate on a check of an asset built inside the same step as
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import dagster as dg
 
-from orchestration.defs.dbt.assets import MART_KEYS
+from orchestration.defs.dbt.assets import models_in_schema
 from orchestration.lib.bi_file import publish_marts
 from orchestration.settings import SpmSettings, duckdb_memory_limit
 
@@ -74,7 +75,7 @@ def run_blocking_check_problems(context: dg.AssetExecutionContext) -> list[str]:
 
 @dg.asset(
     key="publish",
-    deps=MART_KEYS,
+    deps=models_in_schema("marts"),
     group_name="publish",
     kinds={"duckdb"},
     description=(
