@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -50,6 +51,32 @@ def materialize(env: dict[str, str], *extra_args: str) -> subprocess.CompletedPr
         text=True,
         timeout=900,
     )
+
+
+@dataclass(frozen=True)
+class RecordedRun:
+    """What the Dagster instance recorded about its latest run."""
+
+    run_id: str
+    status: dg.DagsterRunStatus
+    materialized: set[dg.AssetKey]
+    # every asset check evaluation of the run (asset_check_key, passed, severity, blocking)
+    check_evaluations: list[dg.AssetCheckEvaluation]
+
+
+def latest_run(dagster_home: str | Path) -> RecordedRun:
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.get_runs(limit=1)[0]
+
+        def events(event_type: dg.DagsterEventType) -> list:
+            records = instance.get_records_for_run(run.run_id, of_type=event_type).records
+            return [r.event_log_entry.dagster_event.event_specific_data for r in records]
+
+        materialized = {
+            m.materialization.asset_key for m in events(dg.DagsterEventType.ASSET_MATERIALIZATION)
+        }
+        evaluations = events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        return RecordedRun(run.run_id, run.status, materialized, evaluations)
 
 
 def query(database: str | Path, sql: str) -> list[tuple]:

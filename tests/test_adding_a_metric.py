@@ -20,7 +20,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import DAGSTER, GENERATED_AS_OF, REPO_ROOT, PipelineRun, pipeline_env, query
+from tests.conftest import (
+    DAGSTER,
+    GENERATED_AS_OF,
+    REPO_ROOT,
+    PipelineRun,
+    latest_run,
+    pipeline_env,
+    query,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -91,22 +99,13 @@ def run_pipeline(project: Path, env: dict[str, str], mart: str) -> Run:
         timeout=900,
     )
     key = dg.AssetKey(["marts", mart])
-    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-        run = instance.get_runs(limit=1)[0]
-
-        def events(event_type: dg.DagsterEventType) -> list:
-            records = instance.get_records_for_run(run.run_id, of_type=event_type).records
-            return [r.event_log_entry.dagster_event.event_specific_data for r in records]
-
-        materialized = {
-            e.materialization.asset_key for e in events(dg.DagsterEventType.ASSET_MATERIALIZATION)
-        }
-        checks = {
-            e.asset_check_key.name: (e.passed, e.severity)
-            for e in events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-            if e.asset_check_key.asset_key == key
-        }
-        return Run(result, run.status, dg.AssetKey("publish") in materialized, checks)
+    run = latest_run(env["DAGSTER_HOME"])
+    checks = {
+        e.asset_check_key.name: (e.passed, e.severity)
+        for e in run.check_evaluations
+        if e.asset_check_key.asset_key == key
+    }
+    return Run(result, run.status, dg.AssetKey("publish") in run.materialized, checks)
 
 
 @pytest.fixture(scope="module")

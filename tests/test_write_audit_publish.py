@@ -29,6 +29,7 @@ from tests.conftest import (
     GENERATED_AS_OF,
     REPO_ROOT,
     PipelineRun,
+    latest_run,
     materialize,
     pipeline_env,
     query,
@@ -89,22 +90,13 @@ def first_difference(left: list[tuple], right: list[tuple]) -> str | None:
 
 
 def latest_run_facts(home: Path) -> RunFacts:
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        run = instance.get_runs(limit=1)[0]
-
-        def events(event_type: dg.DagsterEventType) -> list:
-            records = instance.get_records_for_run(run.run_id, of_type=event_type).records
-            return [r.event_log_entry.dagster_event.event_specific_data for r in records]
-
-        materialized = {
-            m.materialization.asset_key for m in events(dg.DagsterEventType.ASSET_MATERIALIZATION)
-        }
-        failed = [
-            (e.asset_check_key.to_user_string(), e.severity, e.blocking)
-            for e in events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-            if not e.passed
-        ]
-        return RunFacts(run.run_id, run.status, dg.AssetKey("publish") in materialized, failed)
+    run = latest_run(home)
+    failed = [
+        (e.asset_check_key.to_user_string(), e.severity, e.blocking)
+        for e in run.check_evaluations
+        if not e.passed
+    ]
+    return RunFacts(run.run_id, run.status, dg.AssetKey("publish") in run.materialized, failed)
 
 
 def marts(database: Path) -> dict[str, list[tuple]]:
