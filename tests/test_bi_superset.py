@@ -28,14 +28,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli.superset_bundle import (
-    MANIFEST,
-    SemanticLayer,
-    build_bundle,
-    load_specs,
-    write_bundle,
-)
+from orchestration.defs.dbt.project import spm_dbt_project
 from orchestration.lib.bi_file import publish_marts
+from orchestration.lib.semantic_sql import SemanticLayer
+from orchestration.lib.superset_bundle import build_bundle, load_specs, write_bundle
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SUPERSET = REPO_ROOT / "bi" / "superset.sh"
@@ -267,8 +263,10 @@ def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_p
     specs = load_specs()
     assert set(specs) == set(CHECKS), "every dashboard needs a checked figure in CHECKS"
     bundle = tmp_path / "bundle.zip"
-    layer = SemanticLayer.load()
-    write_bundle(build_bundle(layer, json.loads(MANIFEST.read_text()), specs, bi), bundle)
+    target = spm_dbt_project().manifest_path.parent  # parsed now if a dbt file changed
+    layer = SemanticLayer.load(target / "semantic_manifest.json")
+    manifest = json.loads((target / "manifest.json").read_text())
+    write_bundle(build_bundle(layer, manifest, specs, bi), bundle)
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SPM_", "SUPERSET_"))},

@@ -1,5 +1,5 @@
 """The Superset bundle is generated from the semantic layer: a metric renamed or removed in a
-yml breaks this test, not a dashboard (orchestration/cli/superset_bundle.py, bi/dashboards)."""
+yml breaks this test, not a dashboard (orchestration/lib/superset_bundle.py, bi/dashboards)."""
 
 import io
 import json
@@ -10,15 +10,15 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration.cli.superset_bundle import (
-    SemanticLayer,
+from orchestration.defs.dbt.project import spm_dbt_project
+from orchestration.lib.semantic_sql import SemanticLayer
+from orchestration.lib.superset_bundle import (
     build_bundle,
     chart_metrics,
     load_specs,
     spec_problems,
     write_bundle,
 )
-from orchestration.defs.dbt.project import spm_dbt_project
 
 
 @pytest.fixture(scope="module")
