@@ -22,7 +22,7 @@ SEED ?= 42
 
 SPARK_STAMP := $(VENV)/.installed-spark
 
-.PHONY: help install install-spark run full-refresh dev test test-spark lint manifest demo-data clean
+.PHONY: help install install-spark run full-refresh dev test test-spark lint manifest demo-data statements install-bi bi test-bi clean
 
 help:
 	@echo "make run   - install, generate demo data if the landing folder is empty, materialize every asset, publish"
@@ -30,6 +30,8 @@ help:
 	@echo "make full-refresh - like run, with incremental dbt models rebuilt from raw"
 	@echo "make dev   - Dagster UI on http://127.0.0.1:3000"
 	@echo "make test-spark - the dbt build on Spark (dbt-spark, local session) equals DuckDB's"
+	@echo "make bi    - Superset with the SPM dashboards on http://127.0.0.1:8088 (after make run)"
+	@echo "make test-bi - every dashboard in headless Chromium, figures against the marts"
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +70,11 @@ full-refresh: install demo-data $(DAGSTER_HOME)/dagster.yaml
 		--config-json '{"ops": {"spm_dbt_models": {"config": {"full_refresh": true}}}}'
 	$(BIN)/python -m orchestration.cli.report
 
+# A commission statement per employee and quarter (HTML) from the published BI file only, into
+# $SPM_STATEMENTS_DIR (default data/statements); `make run` publishes and renders them too.
+statements: install
+	$(BIN)/python -m orchestration.cli.statements
+
 dev: install demo-data $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
@@ -89,6 +96,39 @@ test: lint
 # Opt-in: generates data, builds the marts on DuckDB and on a local Spark, compares them (5-7 min).
 test-spark: install-spark
 	SPM_TEST_SPARK=1 $(BIN)/pytest -q tests/test_scale_out_spark.py
+
+# Dashboards (README "Dashboards (Superset)"): Superset 6 in its own venv, pinned by
+# bi/requirements-bi.lock (it pins pandas < 2.2 and SQLAlchemy 1.4, so it cannot share ours).
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.installed
+SUPERSET_PORT ?= 8088
+BI_BUNDLE := data/superset/spm_dashboards.zip
+
+$(BI_STAMP): bi/requirements-bi.lock | $(STAMP)
+	test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
+	$(BIN)/uv pip install --quiet --python $(BI_VENV)/bin/python --compile-bytecode \
+		-r bi/requirements-bi.lock
+	touch $(BI_STAMP)
+
+install-bi: install $(BI_STAMP)
+
+# Metadata in data/superset (SQLite); the bundle is rebuilt from the semantic layer and
+# bi/dashboards and re-imported every time, then Superset serves in the foreground (Ctrl-C).
+bi: install-bi
+	@test -f "$(SPM_BI_DATABASE)" || { echo "No BI file at $(SPM_BI_DATABASE): run make run first."; exit 1; }
+	$(BIN)/python -m orchestration.cli.superset_bundle --out $(BI_BUNDLE)
+	bi/superset.sh init
+	bi/superset.sh import $(BI_BUNDLE)
+	@echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/dashboard/list/ (login: admin, password: $${SUPERSET_ADMIN_PASSWORD:-admin})"
+	bi/superset.sh serve $(SUPERSET_PORT)
+
+# Opt-in: Debian's Chromium and ChromeDriver (installed if missing), a pipeline run, Superset on
+# a free port; every dashboard checked and captured to docs/img/ (about 5 min).
+test-bi: install-bi
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		apt-get install -y chromium chromium-driver || \
+		{ apt-get update && apt-get install -y chromium chromium-driver; }
+	SPM_TEST_BI=1 $(BIN)/pytest -q tests/test_bi_superset.py
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -20,6 +20,7 @@ from orchestration.defs.dbt import definitions as dbt  # noqa: E402
 from orchestration.defs.ingestion import definitions as ingestion  # noqa: E402
 from orchestration.defs.publish import definitions as publish  # noqa: E402
 from orchestration.defs.quality import definitions as quality  # noqa: E402
+from orchestration.defs.statements import definitions as statements  # noqa: E402
 from orchestration.settings import settings_from_env  # noqa: E402
 
 # Modules, not their ``defs``: Dagster accepts one Definitions object at module scope.
@@ -28,6 +29,7 @@ defs = dg.Definitions.merge(
     quality.defs,
     dbt.defs,
     publish.defs,
+    statements.defs,
     automation.defs,
     dg.Definitions(
         resources={"settings": settings_from_env()},

@@ -10,7 +10,7 @@ schedule, the sensors and the command-line tools get their values from here.
   :func:`settings_from_env` builds it with ``EnvVar``\\ s, so a run resolves them itself.
 - One function per other value, read when it is needed (a check's run, a sensor's tick), so the
   environment of that process decides: :func:`max_reject_rate`, :func:`duckdb_memory_limit`,
-  :func:`nightly_cron`, :func:`settle_seconds`, :func:`alert_webhook`.
+  :func:`nightly_cron`, :func:`settle_seconds`, :func:`alert_webhook`, :func:`statements_dir`.
 
 Relative paths are relative to the repository root, so the orchestrator, dbt's profile and the
 Makefile agree on where things are whatever the working directory.
@@ -57,6 +57,7 @@ CRON_VARIABLE = "SPM_NIGHTLY_CRON"
 SETTLE_VARIABLE = "SPM_LANDING_SETTLE_SECONDS"
 WEBHOOK_VARIABLE = "SPM_ALERT_WEBHOOK"
 DBT_TARGET_VARIABLE = "SPM_DBT_TARGET"
+STATEMENTS_DIR_VARIABLE = "SPM_STATEMENTS_DIR"
 
 PATH_DEFAULTS = {
     LANDING_DIR_VARIABLE: "data/landing",
@@ -68,6 +69,12 @@ DEFAULT_MAX_REJECT_RATE = 0.01
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_SETTLE_SECONDS = 60.0
+# Commission statements go to `statements/` beside the BI file's folder (`data/statements`) unless
+# SPM_STATEMENTS_DIR is set: next to the published file they are rendered from, so pointing
+# SPM_BI_DATABASE into a temporary folder keeps them there too, and the BI folder holds only
+# the BI file.
+STATEMENTS_FOLDER_NAME = "statements"
+REPLACED_FOLDERS = (STATEMENTS_DIR_VARIABLE,)
 # The outputs of dbt_project/profiles.yml (tests/test_settings_validation.py keeps them equal):
 # the pipeline's, Spark's (docs/scale_out.md) and MetricFlow's read-only view of the BI file.
 DBT_TARGETS = ("duckdb", "spark", "bi")
@@ -133,6 +140,18 @@ def settle_seconds() -> float:
 def alert_webhook() -> str | None:
     """The URL failure alerts are POSTed to; ``None`` when unset or blank."""
     return parse_http_url(WEBHOOK_VARIABLE, _read(WEBHOOK_VARIABLE))
+
+
+def default_statements_dir(bi_database: Path) -> Path:
+    return bi_database.parent.parent / STATEMENTS_FOLDER_NAME
+
+
+def statements_dir(bi_database: Path | None = None) -> Path:
+    """Where commission statements are written: ``SPM_STATEMENTS_DIR``, else ``statements/``
+    beside the folder of ``bi_database`` (default: ``SPM_BI_DATABASE``)."""
+    bi_database = bi_database or env_path(BI_DATABASE_VARIABLE)
+    default = str(default_statements_dir(bi_database))
+    return parse_path(STATEMENTS_DIR_VARIABLE, _read(STATEMENTS_DIR_VARIABLE), default, "folder")
 
 
 # ---------------------------------------------------------------------------- the resource
@@ -228,6 +247,11 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
         SETTLE_VARIABLE: lambda v: parse_seconds(SETTLE_VARIABLE, v, DEFAULT_SETTLE_SECONDS),
         WEBHOOK_VARIABLE: lambda v: parse_http_url(WEBHOOK_VARIABLE, v),
         DBT_TARGET_VARIABLE: lambda v: parse_choice(DBT_TARGET_VARIABLE, v, DBT_TARGETS, "duckdb"),
+        STATEMENTS_DIR_VARIABLE: path(
+            STATEMENTS_DIR_VARIABLE,
+            str(default_statements_dir(Path(PATH_DEFAULTS[BI_DATABASE_VARIABLE]))),
+            "folder",
+        ),
         "SPM_SPARK_MASTER": lambda v: parse_spark_master("SPM_SPARK_MASTER", v),
         "SPM_SPARK_DRIVER_MEMORY": lambda v: parse_jvm_memory("SPM_SPARK_DRIVER_MEMORY", v),
         "SPM_SPARK_SCHEMA": lambda v: parse_identifier("SPM_SPARK_SCHEMA", v, "spm"),
@@ -261,6 +285,16 @@ def validate_environment(environ: Mapping[str, str], root: Path = PROJECT_ROOT) 
         (LANDING_DIR_VARIABLE, WAREHOUSE_VARIABLE, "the landing folder cannot be a file"),
         (LANDING_DIR_VARIABLE, BI_DATABASE_VARIABLE, "the landing folder cannot be a file"),
     ]
+    # Output folders that are replaced whole must not be the landing folder.
+    landing = files.get(LANDING_DIR_VARIABLE)
+    for variable in REPLACED_FOLDERS:
+        value = environ.get(variable)
+        if value and variable in parsed and landing and _same(parsed[variable], landing):
+            problems.append(
+                f"{variable}={value!r} is the same path as {LANDING_DIR_VARIABLE}: it is "
+                "replaced whole at each render; expected a folder of its own (default "
+                f"{STATEMENTS_FOLDER_NAME}/ beside the folder of {BI_DATABASE_VARIABLE})"
+            )
     for first, second, why in pairs:
         if first in files and second in files and _same(files[first], files[second]):
             value = environ.get(second, PATH_DEFAULTS[second])

@@ -36,6 +36,27 @@ NOT_METRICS = {
     "mart_forecast_trend": {"week_of_quarter"},
     # A line's position in the quarter's tiers: running totals, not additive.
     "fct_commission_lines": {"cumulative_before", "cumulative_after"},
+    # A line's tier and the plan's terms: positions, bounds and rates, not additive.
+    "fct_commission_line_tiers": {
+        "tier_number",
+        "floor_attainment",
+        "ceiling_attainment",
+        "rate_multiplier",
+        "tier_lower_amount",
+        "tier_upper_amount",
+        "tier_rate",
+    },
+    "mart_commission_statement_tiers": {
+        "tier_number",
+        "floor_attainment",
+        "ceiling_attainment",
+        "rate_multiplier",
+        "tier_lower_amount",
+        "tier_upper_amount",
+        "tier_rate",
+        "cap_multiple",
+        "clawback_days",
+    },
 }
 WATERFALL_BUCKETS = ("opening", "created", "pulled_in", "pushed_out", "won", "lost", "closing")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}( |T|$)")

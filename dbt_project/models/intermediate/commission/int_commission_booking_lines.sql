@@ -60,8 +60,6 @@ spans as (
         plan_quarters.plan_id,
         credited_wins.won_date,
         credited_wins.credited_amount,
-        plan_quarters.quota_amount,
-        plan_quarters.base_rate,
         sum(credited_wins.credited_amount) over (
             partition by credited_wins.employee_id, credited_wins.quarter_start
             order by credited_wins.won_date, credited_wins.opportunity_id
@@ -74,22 +72,24 @@ spans as (
             and credited_wins.quarter_start = plan_quarters.quarter_start
 ),
 
--- Each tier k covers [floor_k x quota, ceiling_k x quota); no ceiling = no upper bound.
-tier_bounds as (
+positions as (
     select
-        spans.employee_id,
-        spans.quarter_start,
-        spans.opportunity_id,
-        spans.cumulative_after - spans.credited_amount as cumulative_before,
-        spans.cumulative_after,
-        tiers.floor_attainment * spans.quota_amount as tier_lower,
-        coalesce(tiers.ceiling_attainment * spans.quota_amount, spans.cumulative_after)
-            as tier_upper,
-        tiers.rate_multiplier,
-        spans.base_rate
+        employee_id,
+        quarter_start,
+        opportunity_id,
+        cumulative_after - credited_amount as cumulative_before,
+        cumulative_after
     from spans
-    inner join tiers
-        on spans.plan_id = tiers.plan_id
+),
+
+-- The plan's tiers as bookings bands of the quarter; the parts of each line in each tier
+-- (macros/commission.sql, shared with int_commission_line_tiers).
+quarter_tiers as (
+    {{ commission_quarter_tiers('plan_quarters', 'tiers') }}
+),
+
+tier_parts as (
+    {{ commission_tier_parts('positions', 'quarter_tiers') }}
 ),
 
 tier_commissions as (
@@ -97,15 +97,8 @@ tier_commissions as (
         employee_id,
         quarter_start,
         opportunity_id,
-        sum(
-            greatest(
-                least(cumulative_after, tier_upper) - greatest(cumulative_before, tier_lower),
-                0
-            )
-            * base_rate
-            * rate_multiplier
-        ) as commission
-    from tier_bounds
+        sum(commission_in_tier) as commission
+    from tier_parts
     group by 1, 2, 3
 )
 

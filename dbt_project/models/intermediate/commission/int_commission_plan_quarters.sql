@@ -81,6 +81,7 @@ select
     overlapping_assignments.quarter_start,
     overlapping_assignments.quarter_end,
     overlapping_assignments.plan_id,
+    plans.plan_name,
     cast(overlapping_assignments.quarterly_target_incentive as decimal(18, 2))
         as target_incentive,
     cast(plans.cap_multiple as double) as cap_multiple,

@@ -1,0 +1,24 @@
+-- One row per booking line and tier it overlaps: the part of the line in the tier and the
+-- commission it earns there, the parts of fct_commission_lines.commission_amount.
+with
+
+line_tiers as (
+    select * from {{ ref('int_commission_line_tiers') }}
+)
+
+select
+    employee_id,
+    rep_id,
+    quarter_start,
+    opportunity_id,
+    plan_id,
+    tier_number,
+    floor_attainment,
+    ceiling_attainment,
+    rate_multiplier,
+    cast(round(tier_lower, 2) as decimal(18, 2)) as tier_lower_amount,
+    cast(round(tier_upper, 2) as decimal(18, 2)) as tier_upper_amount,
+    base_rate * rate_multiplier as tier_rate,
+    cast(round(amount_in_tier, 2) as decimal(18, 2)) as amount_in_tier,
+    cast(round(commission_in_tier, 2) as decimal(18, 2)) as commission_in_tier
+from line_tiers

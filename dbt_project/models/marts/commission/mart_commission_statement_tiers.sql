@@ -1,0 +1,32 @@
+-- One row per commission statement (employee and fiscal quarter with a plan) and tier of its
+-- plan: the plan's terms as they apply to the statement - tier bounds in bookings, multiplier,
+-- rate per unit, cap multiple and clawback window.
+with
+
+quarter_tiers as (
+    select * from {{ ref('int_commission_quarter_tiers') }}
+),
+
+plan_quarters as (
+    select * from {{ ref('int_commission_plan_quarters') }}
+)
+
+select
+    quarter_tiers.employee_id,
+    quarter_tiers.quarter_start,
+    quarter_tiers.plan_id,
+    plan_quarters.plan_name,
+    quarter_tiers.tier_number,
+    quarter_tiers.floor_attainment,
+    quarter_tiers.ceiling_attainment,
+    quarter_tiers.rate_multiplier,
+    cast(round(quarter_tiers.tier_lower, 2) as decimal(18, 2)) as tier_lower_amount,
+    cast(round(quarter_tiers.tier_upper, 2) as decimal(18, 2)) as tier_upper_amount,
+    quarter_tiers.base_rate * quarter_tiers.rate_multiplier as tier_rate,
+    plan_quarters.cap_multiple,
+    plan_quarters.clawback_days
+from quarter_tiers
+inner join plan_quarters
+    on
+        quarter_tiers.employee_id = plan_quarters.employee_id
+        and quarter_tiers.quarter_start = plan_quarters.quarter_start

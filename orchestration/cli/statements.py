@@ -1,0 +1,53 @@
+"""`python -m orchestration.cli.statements [--out DIR]`: a commission statement per employee and
+quarter, as HTML, from the published BI file (``make statements``).
+
+Reads only ``$SPM_BI_DATABASE`` (read-only) and writes ``<out>/<quarter_start>/<employee_id>.html``,
+``<out>/index.html`` and ``<out>/manifest.json``; ``--out`` defaults to ``$SPM_STATEMENTS_DIR``.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from orchestration.lib.config_values import ConfigurationError, resolve_path
+from orchestration.lib.statements import StatementsError, money, render_statements
+from orchestration.settings import (
+    BI_DATABASE_VARIABLE,
+    STATEMENTS_DIR_VARIABLE,
+    check_environment,
+    duckdb_memory_limit,
+    env_path,
+    statements_dir,
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.cli.statements", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help=f"output folder, replaced whole (default: ${STATEMENTS_DIR_VARIABLE}, else "
+        f"statements/ beside the folder of ${BI_DATABASE_VARIABLE})",
+    )
+    args = parser.parse_args(argv)
+    try:
+        check_environment()
+        bi_database = env_path(BI_DATABASE_VARIABLE)
+        out_dir = resolve_path(str(args.out)) if args.out else statements_dir(bi_database)
+        result = render_statements(bi_database, out_dir, memory_limit=duckdb_memory_limit())
+    except (ConfigurationError, StatementsError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(
+        f"{result.count} statements (total payout {money(result.total_payout)}) written to "
+        f"{result.out_dir} in {result.seconds:.1f} s, from {result.source.path} "
+        f"(sha256 {result.source.sha256[:16]}, modified "
+        f"{result.source.modified_at.isoformat(timespec='seconds')})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Commission statements: HTML per employee and quarter, rendered after publish."""
