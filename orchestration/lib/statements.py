@@ -17,7 +17,6 @@ modification time, size, SHA-256, publish run).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -36,6 +35,7 @@ from urllib.parse import quote
 import duckdb
 import jinja2
 
+from ingestion.file_scan import file_sha256
 from orchestration.lib.bi_file import MARTS_SCHEMA
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -127,14 +127,6 @@ def _fingerprint(path: Path) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     names = [column[0] for column in cursor.description]
@@ -158,7 +150,7 @@ def read_published(
         )
     for _ in range(READ_ATTEMPTS):
         before = _fingerprint(bi_database)
-        sha256 = _sha256(bi_database)
+        sha256 = file_sha256(bi_database)
         with duckdb.connect(
             str(bi_database), read_only=True, config={"memory_limit": memory_limit}
         ) as con:
