@@ -5,6 +5,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -64,19 +66,33 @@ class RecordedRun:
     check_evaluations: list[dg.AssetCheckEvaluation]
 
 
+@contextmanager
+def dagster_instance(dagster_home: str | Path) -> Iterator[dg.DagsterInstance]:
+    """The instance of a run's ``DAGSTER_HOME``, as the run saw it: its event log storage
+    (dagster.yaml, orchestration/lib/event_storage.py) finds its files under DAGSTER_HOME."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(dagster_home))
+        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+            yield instance
+
+
 def latest_run(dagster_home: str | Path) -> RecordedRun:
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        run = instance.get_runs(limit=1)[0]
+    with dagster_instance(dagster_home) as instance:
+        return _recorded(instance)
 
-        def events(event_type: dg.DagsterEventType) -> list:
-            records = instance.get_records_for_run(run.run_id, of_type=event_type).records
-            return [r.event_log_entry.dagster_event.event_specific_data for r in records]
 
-        materialized = {
-            m.materialization.asset_key for m in events(dg.DagsterEventType.ASSET_MATERIALIZATION)
-        }
-        evaluations = events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-        return RecordedRun(run.run_id, run.status, materialized, evaluations)
+def _recorded(instance: dg.DagsterInstance) -> RecordedRun:
+    run = instance.get_runs(limit=1)[0]
+
+    def events(event_type: dg.DagsterEventType) -> list:
+        records = instance.get_records_for_run(run.run_id, of_type=event_type).records
+        return [r.event_log_entry.dagster_event.event_specific_data for r in records]
+
+    materialized = {
+        m.materialization.asset_key for m in events(dg.DagsterEventType.ASSET_MATERIALIZATION)
+    }
+    evaluations = events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    return RecordedRun(run.run_id, run.status, materialized, evaluations)
 
 
 def query(database: str | Path, sql: str) -> list[tuple]:
