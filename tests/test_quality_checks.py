@@ -2,7 +2,9 @@
 warehouses.
 
 Raw tables are created as the loader creates them (contract types plus provenance columns).
-Checks run by direct invocation, as Dagster runs them. Rules about marts are dbt tests.
+Suites run through ``run_raw_checks``, what the one check step runs, for one object or all; a
+few in-process Dagster runs show the step, blocking and subsetting. Rules about marts are dbt
+tests.
 """
 
 from datetime import date, datetime
@@ -126,7 +128,13 @@ def warehouse(tmp_path: Path) -> Path:
 
 
 def run_raw(folder: str, path: Path) -> dg.AssetCheckResult:
-    return quality_checks.RAW_CHECKS[folder](settings=SpmSettings(warehouse=str(path)))
+    settings = SpmSettings(warehouse=str(path))
+    [result] = quality_checks.run_raw_checks(settings, [OBJECTS_BY_FOLDER[folder]])
+    return result
+
+
+def docs_page(result: dg.AssetCheckResult) -> Path:
+    return Path(unquote(urlparse(result.metadata["data_docs"].value).path))
 
 
 def md(result: dg.AssetCheckResult, key: str) -> str:
@@ -150,16 +158,21 @@ def test_clean_objects_pass(warehouse):
         assert result.metadata["failed_error_level"].value == 0
 
 
-def test_every_object_passes_when_empty(tmp_path):
+def test_every_object_passes_when_empty_each_with_its_own_data_docs_page(tmp_path):
     path = tmp_path / "spm.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute("create schema raw")
         for obj in OBJECTS:
             ensure_raw_table(con, obj, list(obj.columns))
-    for obj in OBJECTS:
-        result = run_raw(obj.folder, path)
+    results = quality_checks.run_raw_checks(SpmSettings(warehouse=str(path)), OBJECTS)
+    assert [r.asset_key for r in results] == [raw_asset_key(o.source, o.name) for o in OBJECTS]
+    for obj, result in zip(OBJECTS, results, strict=True):
+        assert result.check_name == "great_expectations"
         assert result.passed, (obj.folder, result.description)
         assert result.metadata["rows_validated"].value["records"] == 0
+        suite = quality_checks.raw_suite_name(obj)
+        assert result.metadata["suite"].value == suite
+        assert f"{suite}.schema" in docs_page(result).read_text()  # the suite's own page
 
 
 def test_a_duplicate_id_in_its_winning_file_is_an_error_naming_file_and_line(warehouse):
@@ -302,6 +315,37 @@ def test_a_missing_raw_table_fails_clearly(tmp_path):
     assert "raw.salesforce__task does not exist" in result.description
 
 
+def test_a_suite_that_cannot_run_fails_only_its_own_check(warehouse):
+    execute(warehouse, "drop table raw.salesforce__task")
+    results = quality_checks.run_raw_checks(SpmSettings(warehouse=str(warehouse)), OBJECTS)
+    by_asset = {r.asset_key: r for r in results}
+    task = by_asset.pop(raw_asset_key("salesforce", "Task"))
+    assert not task.passed and task.severity == dg.AssetCheckSeverity.ERROR
+    assert "raw.salesforce__task does not exist" in task.description
+    assert all(r.passed for r in by_asset.values()), [r.description for r in by_asset.values()]
+    assert len(by_asset) == len(OBJECTS) - 1
+
+
+def test_an_unopenable_warehouse_fails_every_check(tmp_path):
+    missing = SpmSettings(warehouse=str(tmp_path / "missing" / "spm.duckdb"))
+    results = quality_checks.run_raw_checks(missing, OBJECTS[:2])
+    assert [r.severity for r in results] == [dg.AssetCheckSeverity.ERROR] * 2
+    assert not any(r.passed for r in results)
+
+
+def test_a_data_docs_failure_leaves_the_verdicts_without_their_link(warehouse, monkeypatch):
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(quality_checks, "build_docs", broken)
+    with duckdb.connect(str(warehouse)) as con:
+        insert(con, "salesforce/Opportunity", [opportunity("006G", Amount=-1)],
+               file="salesforce/Opportunity/delta.csv")  # fmt: skip
+    result = run_raw("salesforce/Opportunity", warehouse)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    assert "data_docs" not in result.metadata
+
+
 # ------------------------------------------------------------------------ runner and wiring
 
 
@@ -330,15 +374,18 @@ def test_an_unknown_expectation_type_fails_the_check(tmp_path):
         gx_runner.validate("test.unknown", [batch], tmp_path)
 
 
-def test_every_object_has_a_blocking_suite():
+def test_every_object_has_a_blocking_check_all_in_one_step():
     assert set(RAW_SUITES) <= {obj.folder for obj in OBJECTS}
-    assert set(quality_checks.RAW_CHECKS) == {obj.folder for obj in OBJECTS}
-    checks = quality_checks.RAW_CHECKS.values()
-    assert all(spec.blocking for check in checks for spec in check.check_specs)
-    split = quality_checks.RAW_CHECKS["salesforce/OpportunitySplit"]
-    [spec] = split.check_specs
-    assert spec.asset_key == raw_asset_key("salesforce", "OpportunitySplit")
-    assert raw_asset_key("salesforce", "Opportunity") in {d.asset_key for d in spec.additional_deps}
+    assert set(quality_checks.RAW_CHECK_SPECS) == {obj.folder for obj in OBJECTS}
+    gate = quality_checks.raw_great_expectations
+    assert gate.node_def.name == quality_checks.STEP_NAME == "raw_great_expectations"
+    assert gate.check_keys == {quality_checks.check_key(obj) for obj in OBJECTS}
+    assert all(spec.blocking and spec.name == "great_expectations" for spec in gate.check_specs)
+    split = quality_checks.RAW_CHECK_SPECS["salesforce/OpportunitySplit"]
+    assert split.asset_key == raw_asset_key("salesforce", "OpportunitySplit")
+    assert raw_asset_key("salesforce", "Opportunity") in {
+        d.asset_key for d in split.additional_deps
+    }
 
 
 def test_a_failing_check_links_its_data_docs(warehouse):
@@ -346,7 +393,7 @@ def test_a_failing_check_links_its_data_docs(warehouse):
         insert(con, "salesforce/Opportunity", [opportunity("006G", Amount=-1)],
                file="salesforce/Opportunity/delta.csv")  # fmt: skip
     result = run_raw("salesforce/Opportunity", warehouse)
-    page = Path(unquote(urlparse(result.metadata["data_docs"].value).path))
+    page = docs_page(result)
     assert page.is_file() and page.suffix == ".html"
     assert page.is_relative_to(warehouse.parent / "gx_data_docs")
     assert "raw.salesforce.opportunity" in page.read_text()
@@ -354,14 +401,102 @@ def test_a_failing_check_links_its_data_docs(warehouse):
 
 def test_the_checks_merge_into_the_code_location():
     from orchestration.definitions import defs
+    from orchestration.defs.automation.jobs import NIGHTLY_JOB_NAME
 
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
-    assert {key for c in quality_checks.RAW_CHECKS.values() for key in c.check_keys} <= set(
-        graph.asset_check_keys
+    gate = quality_checks.raw_great_expectations
+    assert gate.check_keys <= set(graph.asset_check_keys)
+    for spec in gate.check_specs:
+        assert spec.asset_key in keys
+        assert {d.asset_key for d in spec.additional_deps} <= keys
+    # One step for the whole gate in the nightly job (a node is a step).
+    nodes = [node.name for node in defs.resolve_job_def(NIGHTLY_JOB_NAME).graph.nodes]
+    assert [n for n in nodes if n.endswith("great_expectations")] == ["raw_great_expectations"]
+
+
+# ------------------------------------------------------------------- in a Dagster run
+
+
+def stand_in(key: dg.AssetKey) -> dg.AssetsDefinition:
+    """A raw asset that loads nothing: the test's warehouse is already there."""
+
+    @dg.asset(key=key)
+    def _raw() -> None:
+        pass
+
+    return _raw
+
+
+OPPORTUNITY = raw_asset_key("salesforce", "Opportunity")
+TIERS = raw_asset_key("sales_ops", "comp_plan_tiers")
+
+
+@dg.asset(deps=[OPPORTUNITY])
+def reads_opportunities() -> None:
+    pass
+
+
+@dg.asset(deps=[TIERS])
+def reads_tiers() -> None:
+    pass
+
+
+def run_gate(warehouse: Path, selection: dg.AssetSelection | None = None):
+    return dg.materialize(
+        [
+            *(stand_in(raw_asset_key(obj.source, obj.name)) for obj in OBJECTS),
+            quality_checks.raw_great_expectations,
+            reads_opportunities,
+            reads_tiers,
+        ],
+        resources={"settings": SpmSettings(warehouse=str(warehouse))},
+        selection=selection,
+        raise_on_error=False,
     )
-    for check in quality_checks.RAW_CHECKS.values():
-        for spec in check.check_specs:
-            assert spec.asset_key in keys
-            assert {d.asset_key for d in spec.additional_deps} <= keys
+
+
+def check_events(result) -> list:
+    return [
+        e for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
+
+
+def test_a_failing_suite_blocks_downstream_and_the_others_report_passed_from_the_same_step(
+    warehouse,
+):
+    with duckdb.connect(str(warehouse)) as con:
+        insert(con, "salesforce/Opportunity", [opportunity("006H", Amount=-1)],
+               file="salesforce/Opportunity/delta.csv")  # fmt: skip
+    result = run_gate(warehouse)
+    assert not result.success
+    events = check_events(result)
+    assert {e.step_key for e in events} == {"raw_great_expectations"}
+    verdicts = {
+        e.asset_check_evaluation_data.asset_key: e.asset_check_evaluation_data for e in events
+    }
+    assert set(verdicts) == {raw_asset_key(obj.source, obj.name) for obj in OBJECTS}
+    failed = verdicts.pop(OPPORTUNITY)
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR and failed.blocking
+    assert all(v.passed for v in verdicts.values())
+    [failure] = result.get_step_failure_events()
+    assert failure.step_key == "raw_great_expectations"
+    assert "raw/salesforce/opportunity: great_expectations" in str(failure.step_failure_data.error)
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert OPPORTUNITY in materialized and reads_opportunities.key not in materialized
+    # The gate is one step: when it fails, nothing downstream of any raw object runs (in the
+    # pipeline every raw object's one child is the dbt step anyway).
+    assert reads_tiers.key not in materialized
+
+
+def test_selecting_some_raw_objects_runs_only_their_suites(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        insert(con, "salesforce/Opportunity", [opportunity("006H", Amount=-1)],
+               file="salesforce/Opportunity/delta.csv")  # fmt: skip
+    result = run_gate(warehouse, dg.AssetSelection.assets(TIERS, reads_tiers.key))
+    assert result.success
+    [event] = check_events(result)
+    assert event.asset_check_evaluation_data.asset_key == TIERS
+    assert event.asset_check_evaluation_data.passed
+    assert reads_tiers.key in {e.asset_key for e in result.get_asset_materialization_events()}

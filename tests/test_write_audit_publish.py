@@ -16,7 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -24,11 +24,13 @@ import duckdb
 import pandas as pd
 import pytest
 
+from ingestion.contract import OBJECTS
 from tests.conftest import (
     DAGSTER,
     GENERATED_AS_OF,
     REPO_ROOT,
     PipelineRun,
+    dagster_instance,
     latest_run,
     materialize,
     pipeline_env,
@@ -41,6 +43,7 @@ LATE_STAMP = f"{GENERATED_AS_OF.isoformat()}T03:00:00.000Z"
 LATE_FILE_STAMP = f"{GENERATED_AS_OF:%Y%m%d}T030000Z"
 CHECKSUM_SQL = "select count(*), sum(hash(f)) from marts.fct_opportunities as f"
 PUBLISH_TIMEOUT_S = 600
+ERROR = dg.AssetCheckSeverity.ERROR
 KILL_ATTEMPTS = 3
 
 
@@ -76,6 +79,11 @@ class RunFacts:
     published: bool
     # (check, severity, blocking) of every check that failed in the run
     failed_checks: list[tuple[str, dg.AssetCheckSeverity, bool | None]]
+    materialized: frozenset[dg.AssetKey] = frozenset()
+    # check -> (passed, severity, step) of every Great Expectations check of the run
+    gx_checks: dict[str, tuple[bool, dg.AssetCheckSeverity, str | None]] = field(
+        default_factory=dict
+    )
 
 
 def first_difference(left: list[tuple], right: list[tuple]) -> str | None:
@@ -96,7 +104,31 @@ def latest_run_facts(home: Path) -> RunFacts:
         for e in run.check_evaluations
         if not e.passed
     ]
-    return RunFacts(run.run_id, run.status, dg.AssetKey("publish") in run.materialized, failed)
+    return RunFacts(
+        run.run_id,
+        run.status,
+        dg.AssetKey("publish") in run.materialized,
+        failed,
+        frozenset(run.materialized),
+        gx_checks(home, run.run_id),
+    )
+
+
+def gx_checks(home: Path, run_id: str) -> dict[str, tuple[bool, dg.AssetCheckSeverity, str | None]]:
+    with dagster_instance(home) as instance:
+        records = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+    events = [record.event_log_entry.dagster_event for record in records]
+    return {
+        e.asset_check_evaluation_data.asset_check_key.to_user_string(): (
+            e.asset_check_evaluation_data.passed,
+            e.asset_check_evaluation_data.severity,
+            e.step_key,
+        )
+        for e in events
+        if e.asset_check_evaluation_data.check_name == "great_expectations"
+    }
 
 
 def marts(database: Path) -> dict[str, list[tuple]]:
@@ -378,8 +410,18 @@ def test_a_failed_blocking_check_blocks_publish_and_leaves_the_bi_file_byte_iden
         for name, severity, blocking in run_.facts.failed_checks
         if severity == dg.AssetCheckSeverity.ERROR and blocking
     ]
-    assert blocking_failures, run_.facts.failed_checks
+    split_check = "raw/salesforce/opportunity_split:great_expectations"
+    assert blocking_failures == [split_check], run_.facts.failed_checks
     assert run_.bi_after == run_.bi_before
+    # The raw gate is one step: the split suite failed there, every other suite reported beside
+    # it without an error, and nothing downstream of the raw objects was built.
+    gx = run_.facts.gx_checks
+    assert len(gx) == len(OBJECTS)
+    assert {step for _, _, step in gx.values()} == {"raw_great_expectations"}
+    errors = [k for k, (passed, sev, _) in gx.items() if not passed and sev == ERROR]
+    assert errors == [split_check], gx
+    assert run_.facts.materialized
+    assert all(key.path[0] == "raw" for key in run_.facts.materialized), run_.facts.materialized
 
 
 def test_a_run_killed_during_publish_leaves_the_bi_file_byte_identical(killed_run: KilledRun):

@@ -2,7 +2,8 @@
 
 A raw object is validated as its current records (``current_records_sql``); a derived frame's
 SQL names other objects as ``{source/Object}``, and ``ValuesOf`` value sets are read at run
-time. Only the columns the expectations and failing-row samples need are read.
+time, once per run when the caller passes the same ``values`` cache for every object. Only the
+columns the expectations and failing-row samples need are read.
 """
 
 from __future__ import annotations
@@ -94,37 +95,54 @@ def own_rows_sql(frame: Frame, source: str, available: Sequence[str]) -> str:
     return f"select {', '.join(items) or '1 as no_columns'} from {source} as rows"
 
 
+ValueSets = dict[ValuesOf, list]
+
+
+def values_of(con: duckdb.DuckDBPyConnection, value_set: ValuesOf) -> list:
+    """The distinct non-null values of a column of another object's current records."""
+    column = quote_ident(value_set.column)
+    source = current_records_sql(OBJECTS_BY_FOLDER[value_set.folder])
+    return [
+        row[0]
+        for row in con.execute(
+            f"select distinct {column} from ({source}) as lookup "
+            f"where {column} is not null order by 1"
+        ).fetchall()
+    ]
+
+
 def _resolve(
-    con: duckdb.DuckDBPyConnection, expectations: Sequence[Expectation]
+    con: duckdb.DuckDBPyConnection, expectations: Sequence[Expectation], values: ValueSets
 ) -> list[Expectation]:
-    """Expectations with every ``ValuesOf`` replaced by the values it names."""
+    """Expectations with every ``ValuesOf`` replaced by the values it names (read once)."""
     resolved = []
     for expectation in expectations:
         kwargs = dict(expectation.kwargs)
         for key, value in kwargs.items():
             if isinstance(value, ValuesOf):
-                column = quote_ident(value.column)
-                source = current_records_sql(OBJECTS_BY_FOLDER[value.folder])
-                kwargs[key] = [
-                    row[0]
-                    for row in con.execute(
-                        f"select distinct {column} from ({source}) as lookup "
-                        f"where {column} is not null order by 1"
-                    ).fetchall()
-                ]
+                if value not in values:
+                    values[value] = values_of(con, value)
+                kwargs[key] = values[value]
         resolved.append(Expectation(expectation.type, expectation.severity, kwargs))
     return resolved
 
 
 def read_batches(
-    con: duckdb.DuckDBPyConnection, obj: SourceObject, frames: Sequence[Frame]
+    con: duckdb.DuckDBPyConnection,
+    obj: SourceObject,
+    frames: Sequence[Frame],
+    values: ValueSets | None = None,
 ) -> list[Batch]:
-    """Each frame's DataFrame from DuckDB; ``sql`` None means the object's current records."""
+    """Each frame's DataFrame from DuckDB; ``sql`` None means the object's current records.
+    ``values`` caches the ``ValuesOf`` sets read so far (share it across the objects of a run)."""
+    values = {} if values is None else values
     own_source = f"({current_records_sql(obj)})"
     own_columns = table_columns(con, SCHEMA, obj.table)
     batches = []
     for frame in frames:
         sql = own_rows_sql(frame, own_source, own_columns) if frame.sql is None else frame.sql
         data: pd.DataFrame = con.execute(expand(sql)).df()
-        batches.append(Batch(frame.name, data, _resolve(con, frame.expectations), frame.row_id))
+        batches.append(
+            Batch(frame.name, data, _resolve(con, frame.expectations, values), frame.row_id)
+        )
     return batches

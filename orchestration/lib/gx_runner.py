@@ -1,10 +1,12 @@
 """Run Great Expectations 1.x suites on pandas DataFrames and write their Data Docs.
 
 GX is imported on first use only (the import costs seconds) with its analytics off, and one
-ephemeral context per Data Docs folder serves every suite of the process (a Dagster run). Each
-validation writes its own Data Docs page (the site index is not rebuilt: that re-renders every
-result of the run, for every suite). GX's own failures (an expectation that raised) are
-reported as failed error-level expectations, never as passes.
+ephemeral context per Data Docs folder serves every suite of the process (a Dagster run).
+``run_suite`` validates a suite's batches; ``build_docs`` then writes the pages of any number of
+suites' results in one Data Docs build (one renderer, its templates compiled once; the site
+index is not rebuilt: that re-renders every result of the run). ``validate`` does both for one
+suite. GX's own failures (an expectation that raised) are reported as failed error-level
+expectations, never as passes.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class SuiteResult:
     rows: dict[str, int] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     docs_pages: dict[str, Path] = field(default_factory=dict)
+    # GX's validation result key per frame, for ``build_docs``.
+    result_keys: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def success(self) -> bool:
@@ -179,20 +183,18 @@ def _validation_definition(context: Any, name: str, expectations: Sequence[Expec
     for store in (context.validation_definitions, context.suites):
         with contextlib.suppress(Exception):  # not there yet: nothing to delete
             store.delete(name)
-    suite = context.suites.add(gx().ExpectationSuite(name=name))
-    for position, expectation in enumerate(expectations):
-        suite.add_expectation(build_expectation(expectation, position))
+    # Built whole, then stored once (a stored suite re-saves itself at every expectation added).
+    built = [build_expectation(e, position) for position, e in enumerate(expectations)]
+    suite = context.suites.add(gx().ExpectationSuite(name=name, expectations=built))
     return context.validation_definitions.add(
         gx().ValidationDefinition(name=name, data=batch_definition, suite=suite)
     )
 
 
-def validate(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResult:
-    """Validate every batch of a suite, write its Data Docs pages, return what failed."""
-    docs_dir.mkdir(parents=True, exist_ok=True)
+def run_suite(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResult:
+    """Validate every batch of a suite and return what failed; no Data Docs yet."""
     context = _context(str(docs_dir))
     result = SuiteResult(suite=suite)
-    keys = {}
     for batch in batches:
         name = f"{suite}.{batch.frame}"
         definition = _validation_definition(context, name, batch.expectations)
@@ -208,17 +210,34 @@ def validate(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResul
         result.failures += [
             _failure(batch, r) for r in outcome.results if not r.success or _exception(r)
         ]
-        keys[batch.frame] = _result_key(context, name, outcome.meta["run_id"])
-    # Only this suite's pages: rebuilding the index re-renders every result of the run.
-    context.build_data_docs(
-        site_names=[DOCS_SITE], resource_identifiers=list(keys.values()), build_index=False
-    )
-    for frame, key in keys.items():
-        page = _url_to_path(
-            context.get_docs_sites_urls(resource_identifier=key, site_name=DOCS_SITE)[0]["site_url"]
-        )
-        prune_old_pages(page)
-        result.docs_pages[frame] = page
+        result.result_keys[batch.frame] = _result_key(context, name, outcome.meta["run_id"])
+    return result
+
+
+def build_docs(results: Sequence[SuiteResult], docs_dir: Path) -> None:
+    """Write the Data Docs pages of the results' validations in one build, set ``docs_pages``."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    context = _context(str(docs_dir))
+    keys = [key for result in results for key in result.result_keys.values()]
+    if not keys:
+        return
+    # Only these pages: rebuilding the index re-renders every result of the run.
+    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys, build_index=False)
+    for result in results:
+        for frame, key in result.result_keys.items():
+            page = _url_to_path(
+                context.get_docs_sites_urls(resource_identifier=key, site_name=DOCS_SITE)[0][
+                    "site_url"
+                ]
+            )
+            prune_old_pages(page)
+            result.docs_pages[frame] = page
+
+
+def validate(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResult:
+    """Validate every batch of a suite, write its Data Docs pages, return what failed."""
+    result = run_suite(suite, batches, docs_dir)
+    build_docs([result], docs_dir)
     return result
 
 

@@ -1,39 +1,47 @@
 """The raw-source gate: each raw object's Great Expectations suite as a blocking asset check.
 
 One check named ``great_expectations`` per raw object (``raw/<source>/<object>``), its suite
-declared beside the source contract (``ingestion/expectations.py``). The check reads the
-object's current records from the working DuckDB, runs the suite with GX on pandas and returns:
+declared beside the source contract (``ingestion/expectations.py``). The checks are the specs
+of one multi-asset check, so a run validates every selected suite in one Dagster step,
+``raw_great_expectations``: it opens the working DuckDB once (read-only), reads each object's
+current records once (a ``ValuesOf`` value set once per run), runs the suites with GX on pandas
+in one GX context, writes the Data Docs pages of all suites in one build and reports, per
+object, the check result (``results.py``):
 
-- passed when no expectation failed; else severity ERROR when an error-level expectation failed
-  (blocking: nothing downstream, publish included, runs), WARN when only warnings failed;
+- passed when no expectation failed; else severity ERROR when an error-level expectation failed,
+  WARN when only warnings failed;
 - metadata: the failed expectations (column, severity, observed value), a sample of failing
-  rows with the file and line they came from, counts, and a link to the GX Data Docs page
-  written under ``<warehouse folder>/gx_data_docs/``.
+  rows with the file and line they came from, counts, and a link to the suite's GX Data Docs
+  page written under ``<warehouse folder>/gx_data_docs/``.
 
-A suite that cannot run at all (a table missing, a SQL or GX error) fails the check with
-severity ERROR and says why. Rules about models are dbt tests, checks of the dbt assets.
+Blocking: after reporting every result, Dagster fails the step when any blocking check failed
+with severity ERROR, so nothing downstream of the raw objects runs (the dbt models, one step
+that reads every raw object, then publish). Selecting some raw objects runs only their suites.
+
+A suite that cannot run at all (a table missing, a SQL or GX error) fails its own check with
+severity ERROR and says why; the other suites still run and report. A Data Docs build that
+fails is logged and leaves the results without their link. Rules about models are dbt tests,
+checks of the dbt assets.
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 
 from ingestion.contract import OBJECTS, OBJECTS_BY_FOLDER, SourceObject
 from ingestion.expectations import Frame, raw_suite
 from orchestration.defs.ingestion.assets import raw_asset_key
-from orchestration.lib.gx_frames import objects_read, read_batches
-from orchestration.lib.gx_runner import SuiteResult, validate
-from orchestration.lib.markdown import cell, markdown_table
+from orchestration.defs.quality.results import CHECK_NAME, check_result, crashed_result
+from orchestration.lib.gx_frames import ValueSets, objects_read, read_batches
+from orchestration.lib.gx_runner import SuiteResult, build_docs, run_suite
 from orchestration.settings import SpmSettings
 
-CHECK_NAME = "great_expectations"
+STEP_NAME = "raw_great_expectations"
 DOCS_FOLDER = "gx_data_docs"
-ROWS_SHOWN = 10  # failing rows shown per failed expectation
-FAILURES_WITH_ROWS_SHOWN = 10
+SLOWEST_LOGGED = 3
 
 
 def docs_dir(settings: SpmSettings) -> Path:
@@ -45,78 +53,66 @@ def raw_suite_name(obj: SourceObject) -> str:
     return ".".join(raw_asset_key(obj.source, obj.name).path)
 
 
-def run_raw_suite(settings: SpmSettings, obj: SourceObject) -> SuiteResult:
-    with settings.connect_warehouse(read_only=True) as con:
-        batches = read_batches(con, obj, raw_suite(obj))
-    return validate(raw_suite_name(obj), batches, docs_dir(settings))
+def check_key(obj: SourceObject) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(raw_asset_key(obj.source, obj.name), CHECK_NAME)
 
 
-# ------------------------------------------------------------------------- check results
+# ------------------------------------------------------------------------------ running
 
 
-def failures_table(result: SuiteResult) -> str:
-    columns = ["frame", "expectation", "column", "severity", "observed value"]
-    failures = sorted(result.failures, key=lambda f: f.severity != "error")
-    rows = [(f.frame, f.expectation, f.column, f.severity, f.observed) for f in failures]
-    return markdown_table(columns, rows, null="NULL")
+def _validate_all(
+    settings: SpmSettings, objects: Sequence[SourceObject]
+) -> tuple[dict[str, SuiteResult | Exception], dict[str, float]]:
+    """Each object's suite result, or the exception that kept it from running, and its time."""
+    outcomes: dict[str, SuiteResult | Exception] = {}
+    seconds: dict[str, float] = {}
+    values: ValueSets = {}
+    try:
+        with settings.connect_warehouse(read_only=True) as con:
+            for obj in objects:
+                start = time.perf_counter()
+                try:
+                    batches = read_batches(con, obj, raw_suite(obj), values)
+                    outcomes[obj.folder] = run_suite(
+                        raw_suite_name(obj), batches, docs_dir(settings)
+                    )
+                except Exception as exc:  # a suite that cannot run fails its check, loudly
+                    outcomes[obj.folder] = exc
+                seconds[obj.folder] = time.perf_counter() - start
+    except Exception as exc:  # the warehouse could not be opened: no suite ran
+        for obj in objects:
+            outcomes.setdefault(obj.folder, exc)
+    return outcomes, seconds
 
 
-def failing_rows(result: SuiteResult) -> str:
-    sections = []
-    for failure in result.failures:
-        if failure.sample_rows is None or failure.sample_rows.empty:
-            continue
-        rows = failure.sample_rows.head(ROWS_SHOWN)
-        table = markdown_table(list(rows.columns), list(rows.itertuples(False)), null="NULL")
-        more = (failure.unexpected_count or 0) - len(rows)
-        if more > 0:
-            table += f"\n\n{more} more failing rows not shown (see Data Docs)"
-        title = f"**{cell(failure.expectation)}** on `{failure.column}` ({failure.severity})"
-        sections.append(f"{title}:\n\n{table}")
-        if len(sections) == FAILURES_WITH_ROWS_SHOWN:
-            break
-    return "\n\n".join(sections) or "none"
-
-
-def _summary(result: SuiteResult) -> str:
-    if result.success:
-        return f"{result.evaluated} expectations passed"
-    worst = result.errors or result.warnings
-    first = worst[0]
-    return (
-        f"{len(result.errors)} error-level and {len(result.warnings)} warning-level expectation(s) "
-        f"failed, e.g. {first.expectation} on {first.column}: {first.observed}"
+def run_raw_checks(
+    settings: SpmSettings,
+    objects: Iterable[SourceObject],
+    log: logging.Logger | dg.DagsterLogManager | None = None,
+) -> list[dg.AssetCheckResult]:
+    """The ``great_expectations`` results of the objects' suites, Data Docs written once."""
+    log = log or dg.get_dagster_logger()
+    objects = list(objects)
+    outcomes, seconds = _validate_all(settings, objects)
+    start = time.perf_counter()
+    try:
+        build_docs([o for o in outcomes.values() if isinstance(o, SuiteResult)], docs_dir(settings))
+    except Exception as exc:  # the verdicts stand without their pages
+        log.warning(f"Great Expectations Data Docs not written: {type(exc).__name__}: {exc}")
+    slowest = sorted(seconds, key=seconds.__getitem__, reverse=True)[:SLOWEST_LOGGED]
+    log.info(
+        f"{len(objects)} raw suites read and validated in {sum(seconds.values()):.1f} s "
+        f"(slowest: {', '.join(f'{folder} {seconds[folder]:.1f} s' for folder in slowest)}), "
+        f"Data Docs in {time.perf_counter() - start:.1f} s"
     )
-
-
-def check_result(result: SuiteResult) -> dg.AssetCheckResult:
-    metadata: dict[str, Any] = {
-        "suite": result.suite,
-        "expectations_evaluated": result.evaluated,
-        "failed_error_level": len(result.errors),
-        "failed_warning_level": len(result.warnings),
-        "rows_validated": dg.MetadataValue.json(result.rows),
-        "failed_expectations": dg.MetadataValue.md(failures_table(result)),
-        "failing_rows_sample": dg.MetadataValue.md(failing_rows(result)),
-    }
-    if result.docs_page:
-        metadata["data_docs"] = dg.MetadataValue.url(result.docs_page.as_uri())
-    return dg.AssetCheckResult(
-        passed=result.success,
-        severity=dg.AssetCheckSeverity.ERROR if result.errors else dg.AssetCheckSeverity.WARN,
-        description=_summary(result),
-        metadata=metadata,
-    )
-
-
-def crashed_result(suite: str, exc: Exception) -> dg.AssetCheckResult:
-    message = f"{type(exc).__name__}: {exc}"
-    return dg.AssetCheckResult(
-        passed=False,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=f"suite {suite} could not run: {message}",
-        metadata={"suite": suite, "error": dg.MetadataValue.md(f"```\n{message}\n```")},
-    )
+    results = []
+    for obj in objects:
+        outcome, key = outcomes[obj.folder], raw_asset_key(obj.source, obj.name)
+        if isinstance(outcome, SuiteResult):
+            results.append(check_result(key, outcome))
+        else:
+            results.append(crashed_result(key, raw_suite_name(obj), outcome))
+    return results
 
 
 # ------------------------------------------------------------------------------- checks
@@ -132,31 +128,39 @@ def _description(suite: str, frames: Sequence[Frame]) -> str:
     )
 
 
-def build_raw_check(obj: SourceObject) -> dg.AssetChecksDefinition:
+def raw_check_spec(obj: SourceObject) -> dg.AssetCheckSpec:
     frames = raw_suite(obj)
-    suite = raw_suite_name(obj)
     deps = [
         raw_asset_key(OBJECTS_BY_FOLDER[f].source, OBJECTS_BY_FOLDER[f].name)
         for f in sorted(objects_read(frames) - {obj.folder})
     ]
-
-    @dg.asset_check(
+    return dg.AssetCheckSpec(
+        CHECK_NAME,
         asset=raw_asset_key(obj.source, obj.name),
-        name=CHECK_NAME,
         blocking=True,
         additional_deps=deps,
-        description=_description(suite, frames),
+        description=_description(raw_suite_name(obj), frames),
     )
-    def _great_expectations(settings: SpmSettings) -> dg.AssetCheckResult:
-        try:
-            result = run_raw_suite(settings, obj)
-        except Exception as exc:  # a suite that cannot run fails, loudly
-            return crashed_result(suite, exc)
-        return check_result(result)
-
-    return _great_expectations
 
 
-RAW_CHECKS: Mapping[str, dg.AssetChecksDefinition] = {
-    obj.folder: build_raw_check(obj) for obj in OBJECTS
+RAW_CHECK_SPECS: Mapping[str, dg.AssetCheckSpec] = {
+    obj.folder: raw_check_spec(obj) for obj in OBJECTS
 }
+
+
+@dg.multi_asset_check(
+    name=STEP_NAME,
+    specs=list(RAW_CHECK_SPECS.values()),
+    can_subset=True,
+    description=(
+        "The Great Expectations suite of every selected raw object, in one step: one GX "
+        "context, one read of each object, one Data Docs build; a result per object."
+    ),
+)
+def raw_great_expectations(
+    context: dg.AssetCheckExecutionContext, settings: SpmSettings
+) -> Iterator[dg.AssetCheckResult]:
+    selected = context.selected_asset_check_keys
+    yield from run_raw_checks(
+        settings, [o for o in OBJECTS if check_key(o) in selected], context.log
+    )
