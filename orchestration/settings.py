@@ -21,7 +21,8 @@ from __future__ import annotations
 import difflib
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -181,6 +182,17 @@ class SpmSettings(dg.ConfigurableResource):
         """``SPM_AS_OF_DATE`` when set, else the run's date in UTC."""
         return parse_date("as_of_date", self.as_of_date) or datetime.now(UTC).date()
 
+    def dbt_environment(self) -> dict[str, str]:
+        """What a dbt subprocess of this run reads: the warehouse (absolute) and the as-of date.
+
+        Environment variables, not ``--vars``: dbt re-parses the whole project when its
+        ``--vars`` change, and the date changes every night (``macros/as_of.sql``).
+        """
+        return {
+            WAREHOUSE_VARIABLE: str(self.warehouse_path),
+            AS_OF_DATE_VARIABLE: self.as_of().isoformat(),
+        }
+
     def connect_warehouse(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         path = self.warehouse_path
         if not read_only:
@@ -188,6 +200,22 @@ class SpmSettings(dg.ConfigurableResource):
         return duckdb.connect(
             str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()}
         )
+
+
+@contextmanager
+def exported(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in ``os.environ`` for the block (for a subprocess started in it), then the
+    previous values back."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def settings_from_env() -> SpmSettings:

@@ -7,7 +7,6 @@ Salesforce ``base_`` models are incremental; ``full_refresh: true`` in the step'
 (``make full-refresh``) rebuilds every model from raw.
 """
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from orchestration.defs.dbt.project import spm_dbt_project
 from orchestration.defs.dbt.translator import SpmDbtTranslator
-from orchestration.settings import SpmSettings
+from orchestration.settings import SpmSettings, exported
 
 MARTS_GROUP = "marts"
 
@@ -31,21 +30,17 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-def dbt_build_args(settings: SpmSettings, full_refresh: bool = False) -> list[str]:
-    """`dbt build` of models and data tests (unit tests run in the test suite)."""
-    args = ["build", "--vars", json.dumps(dbt_vars(settings))]
-    args += ["--exclude-resource-type", "unit_test"]
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """`dbt build` of models and data tests (unit tests run in the test suite).
+
+    No ``--vars``: the as-of date and the warehouse reach dbt as environment variables
+    (``SpmSettings.dbt_environment``), so the same arguments every night keep dbt's partial
+    parsing valid.
+    """
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
     return args
-
-
-def dbt_vars(settings: SpmSettings) -> dict[str, str]:
-    """Variables every dbt invocation gets: the as-of date and the warehouse path."""
-    return {
-        "as_of_date": settings.as_of().isoformat(),
-        "warehouse_path": str(settings.warehouse_path),
-    }
 
 
 @dbt_assets(
@@ -62,8 +57,11 @@ def spm_dbt_models(
     # dbt's artifacts and logs go beside the warehouse, not into the repository.
     target_path = settings.warehouse_path.parent / "dbt_target"
     target_path.mkdir(parents=True, exist_ok=True)
-    args = dbt_build_args(settings, full_refresh=config.full_refresh)
-    yield from dbt.cli(args, context=context, target_path=target_path).stream()
+    args = dbt_build_args(full_refresh=config.full_refresh)
+    # The dbt subprocess starts inside ``cli`` and inherits the environment of that moment.
+    with exported(settings.dbt_environment()):
+        invocation = dbt.cli(args, context=context, target_path=target_path)
+    yield from invocation.stream()
 
 
 def model_key(name: str) -> dg.AssetKey:

@@ -1,12 +1,14 @@
 """The dbt assets and the dbt CLI resource they run with."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import spm_dbt_models
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, spm_dbt_project
+from orchestration.defs.dbt.resource import SpmDbtCliResource
 
 defs = dg.Definitions(
     assets=[spm_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=spm_dbt_project(), dbt_executable=DBT_EXECUTABLE)},
+    resources={
+        "dbt": SpmDbtCliResource(project_dir=spm_dbt_project(), dbt_executable=DBT_EXECUTABLE)
+    },
 )
