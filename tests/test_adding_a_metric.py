@@ -41,10 +41,11 @@ MF = (sys.executable, "-m", "orchestration.cli.metrics")
 COPY_IGNORES = shutil.ignore_patterns(
     ".git", ".venv", "data", "target", "logs", "__pycache__", ".pytest_cache", ".ruff_cache"
 )
-# The failing rule added in the second run: no rep-quarter can satisfy it.
-FAILING_TEST = """      - expression_is_true:
-          name: large_deals_never_happen
-          arguments: {expression: "large_deals_won = 0"}
+# The failing rule added in the second run, to the tests of rep_id: no rep can satisfy it.
+TESTS_OF_A_COLUMN = "        data_tests:\n"
+FAILING_TEST = """          - accepted_values:
+              name: large_deals_of_nobody
+              arguments: {values: ['nobody']}
 """
 
 
@@ -144,8 +145,8 @@ def recipe(generated_run: PipelineRun, tmp_path_factory) -> Recipe:
 
     yml = next(project / path for path in files if path.endswith(".yml"))
     text = yml.read_text()
-    assert text.count("    data_tests:\n") >= 1
-    yml.write_text(text.replace("    data_tests:\n", "    data_tests:\n" + FAILING_TEST, 1))
+    assert text.count(TESTS_OF_A_COLUMN) >= 1
+    yml.write_text(text.replace(TESTS_OF_A_COLUMN, TESTS_OF_A_COLUMN + FAILING_TEST, 1))
     second = run_pipeline(project, env, mart)
     return Recipe(
         project,
@@ -194,9 +195,21 @@ def test_the_new_mart_is_published_with_the_numbers_its_sql_promises(recipe: Rec
 
 def test_the_new_yml_tests_ran_as_asset_checks_of_the_new_mart(recipe: Recipe):
     checks = recipe.first.checks
-    assert any(name.startswith("unique_combination_of_columns") for name in checks), checks
-    assert any(name.startswith("accepted_range") for name in checks), checks
+    assert any(name.startswith("relationships") for name in checks), checks
     assert all(passed for passed, _ in checks.values()), checks
+
+
+def test_the_new_constraints_are_enforced_by_duckdb(recipe: Recipe):
+    """The grain and the row rule of the yml are constraints of the built table."""
+    mart = mart_name(recipe.files)
+    with duckdb.connect(recipe.env["SPM_WAREHOUSE"], read_only=True) as con:
+        constraints = con.execute(
+            "select constraint_type, constraint_text from duckdb_constraints() "
+            "where schema_name = 'marts' and table_name = ?",
+            [mart],
+        ).fetchall()
+    assert ("PRIMARY KEY", "PRIMARY KEY(rep_id, quarter_start)") in constraints, constraints
+    assert ("CHECK", "CHECK((large_deals_won >= 1))") in constraints, constraints
 
 
 def test_the_new_metric_is_queryable_on_the_published_file(recipe: Recipe):
@@ -220,7 +233,7 @@ def test_a_failing_test_in_the_new_yml_blocks_publish(recipe: Recipe):
     assert second.result.returncode != 0, tail(second.result)
     assert second.status == dg.DagsterRunStatus.FAILURE
     assert not second.published
-    failing = [name for name in second.checks if name.startswith("large_deals_never_happen")]
+    failing = [name for name in second.checks if name.startswith("large_deals_of_nobody")]
     assert failing, second.checks
     assert second.checks[failing[0]] == (False, dg.AssetCheckSeverity.ERROR)
     assert recipe.bi_after_second == recipe.bi_after_first

@@ -1,5 +1,6 @@
 """The code location loads, and its graph is one piece: ingestion -> dbt -> publish."""
 
+import json
 import re
 
 import dagster as dg
@@ -8,6 +9,7 @@ import pytest
 from ingestion.contract import OBJECTS
 from orchestration.definitions import defs
 from orchestration.defs.dbt.assets import MART_KEYS, model_key, models_in_schema
+from orchestration.defs.dbt.project import spm_dbt_project
 from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.settings import PROJECT_ROOT, SpmSettings, resolve_path, settings_from_env
 
@@ -37,15 +39,26 @@ def test_publish_waits_for_every_mart(asset_graph):
     assert asset_graph.get(dg.AssetKey("publish")).parent_keys == published
 
 
-def test_every_mart_model_is_published_and_has_a_grain_test(asset_graph):
-    """A mart is its SQL and its yml: published with no Python change, its grain tested."""
+def test_every_mart_model_is_published_and_its_grain_is_enforced():
+    """A mart is its SQL and its yml: published with no Python change, its grain a primary key
+    (or unique) constraint of its enforced contract, which DuckDB checks as the table is built."""
     models = {p.stem for p in (PROJECT_ROOT / "dbt_project/models/marts").rglob("*.sql")}
     assert {model_key(name) for name in models} == set(MART_KEYS)
     assert set(MART_KEYS) <= set(models_in_schema("marts"))  # what publish copies
-    grain_tests = ("unique", "unique_combination_of_columns")
-    for key in MART_KEYS:
-        checks = {check.name for check in asset_graph.get_check_keys_for_assets({key})}
-        assert any(name.startswith(grain_tests) for name in checks), key.to_user_string()
+    manifest = json.loads(spm_dbt_project().manifest_path.read_text())
+    marts = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    marts = [n for n in marts if n["name"] in models]
+    assert len(marts) == len(models)
+    for node in marts:
+        assert node["config"]["contract"]["enforced"], node["name"]
+        keys = [c for c in node["constraints"] if c["type"] in ("primary_key", "unique")]
+        keys += [
+            c
+            for column in node["columns"].values()
+            for c in column["constraints"]
+            if c["type"] in ("primary_key", "unique")
+        ]
+        assert keys, f"{node['name']} has no primary key or unique constraint"
 
 
 def test_asset_keys_of_dbt_models_come_from_dagster_dbt():
@@ -57,7 +70,7 @@ def test_asset_keys_of_dbt_models_come_from_dagster_dbt():
 
 def test_dbt_tests_are_asset_checks(asset_graph):
     checks = {key.name for key in asset_graph.asset_check_keys}
-    assert any(name.startswith("unique_fct_opportunities_opportunity_id") for name in checks)
+    assert any(name.startswith("relationships_fct_opportunities_owner_rep_id") for name in checks)
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
@@ -82,12 +95,17 @@ def test_nightly_dbt_build_runs_data_tests_but_not_unit_tests(tmp_path):
         bi_database=str(tmp_path / "bi.duckdb"),
         as_of_date="2026-11-26",
     )
-    nightly = dbt_build_args(settings)
+    nightly = dbt_build_args()
     assert nightly[0] == "build"
     assert nightly[nightly.index("--exclude-resource-type") + 1] == "unit_test"
     assert "--full-refresh" not in nightly
-    assert '"as_of_date": "2026-11-26"' in nightly[nightly.index("--vars") + 1]
-    assert dbt_build_args(settings, full_refresh=True)[-1] == "--full-refresh"
+    # The date and the warehouse are environment variables, never --vars (partial parsing).
+    assert "--vars" not in nightly
+    assert settings.dbt_environment() == {
+        "SPM_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "SPM_AS_OF_DATE": "2026-11-26",
+    }
+    assert dbt_build_args(full_refresh=True)[-1] == "--full-refresh"
 
 
 def test_the_dbt_step_takes_a_full_refresh_flag():
