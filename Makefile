@@ -50,6 +50,31 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 
 install-spark: $(SPARK_STAMP)
 
+# The benchmark's plot (docs/benchmarks.md): matplotlib on top of the default install, pinned by
+# requirements-bench.lock (the same pins plus the bench extra). `make test` does not need it.
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements-bench.lock
+	touch $(BENCH_STAMP)
+
+.PHONY: install-bench bench
+install-bench: $(BENCH_STAMP)
+
+# Issue 15's benchmark (docs/benchmarks.md): DuckDB floor, full and nightly runs at every scale of
+# SCALES, one fixed-cost run at scale 0.05, the tables into docs/benchmarks.md (between its
+# benchmark-results markers) and the plot into docs/img. Each scale's demo data is generated
+# once into BENCH_CACHE and hard-linked afterwards; BENCH_WORKDIR is emptied first. Scale 100
+# takes about 7 min to generate and ~2.7 GB of disk; run nothing else heavy meanwhile.
+SCALES ?= 1 10 30 100
+BENCH_WORKDIR ?= /tmp/spm-bench
+BENCH_CACHE ?= data/bench-cache
+
+bench: install-bench
+	$(BIN)/python benchmarks/run_benchmark.py --scales $(SCALES) --seed $(SEED) \
+		--workdir $(BENCH_WORKDIR) --cache-dir $(BENCH_CACHE) \
+		--out docs/benchmarks.md --plot docs/img/benchmark_scaling.png
+
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
