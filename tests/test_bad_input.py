@@ -12,10 +12,10 @@ import duckdb
 import pytest
 
 from ingestion import file_scan
-from ingestion.contract import OBJECTS_BY_FOLDER
+from ingestion.contract import OBJECTS, OBJECTS_BY_FOLDER
 from ingestion.loader import load_object, record_shifts
-from orchestration.defs.ingestion.assets import build_ingestion_asset
-from orchestration.defs.ingestion.checks import build_reject_checks
+from orchestration.defs.ingestion.assets import build_ingestion_asset, raw_asset_key
+from orchestration.defs.ingestion.checks import build_reject_checks, reject_check_results
 from orchestration.settings import SpmSettings, max_reject_rate
 
 OPPORTUNITY = OBJECTS_BY_FOLDER["salesforce/Opportunity"]
@@ -368,11 +368,8 @@ def test_a_header_only_file_loads_no_rows_and_no_rejects(con, landing):
 
 
 def run_checks(warehouse: Path, landing: Path) -> dict[str, dg.AssetCheckResult]:
-    settings = SpmSettings(warehouse=str(warehouse), landing_dir=str(landing))
-    return {
-        next(iter(check.check_keys)).name: check(settings=settings)
-        for check in build_reject_checks(OPPORTUNITY)
-    }
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return {r.check_name: r for r in reject_check_results(connection, OPPORTUNITY)}
 
 
 def load(warehouse: Path, landing: Path) -> None:
@@ -385,9 +382,17 @@ def good_rows(count: int) -> str:
 
 
 def test_the_threshold_check_is_blocking_and_the_warning_is_not():
-    blocking, warning = build_reject_checks(OPPORTUNITY)
-    assert [spec.blocking for spec in blocking.check_specs] == [True]
-    assert [spec.blocking for spec in warning.check_specs] == [False]
+    specs = {spec.name: spec for spec in build_reject_checks([OPPORTUNITY]).check_specs}
+    assert specs["rejects_within_threshold"].blocking
+    assert not specs["rejected_rows_below_threshold"].blocking
+
+
+def test_every_objects_reject_checks_run_in_one_step():
+    checks = build_reject_checks(OBJECTS)
+    assert len(checks.check_keys) == 2 * len(OBJECTS)
+    assert {key.asset_key for key in checks.check_keys} == {
+        raw_asset_key(obj.source, obj.name) for obj in OBJECTS
+    }
 
 
 def test_no_rejects_pass_both_checks(warehouse, landing):
@@ -457,7 +462,7 @@ def materialize_with_downstream(
 
     with dg.instance_for_test() as instance:
         result = dg.materialize(
-            [ingest, *build_reject_checks(OPPORTUNITY), downstream],
+            [ingest, build_reject_checks([OPPORTUNITY]), downstream],
             instance=instance,
             resources={"settings": SpmSettings(warehouse=str(warehouse), landing_dir=str(landing))},
             raise_on_error=False,

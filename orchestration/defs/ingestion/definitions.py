@@ -8,5 +8,5 @@ from orchestration.defs.ingestion.checks import build_reject_checks
 
 defs = dg.Definitions(
     assets=[build_ingestion_asset(obj) for obj in OBJECTS],
-    asset_checks=[check for obj in OBJECTS for check in build_reject_checks(obj)],
+    asset_checks=[build_reject_checks(OBJECTS)],
 )
