@@ -84,6 +84,7 @@ def four_scales(**big) -> rb.Benchmark:
         ("great_expectations_raw_checks", "GX checks"),
         ("raw__salesforce__task", "ingestion"),
         ("raw__salesforce__task_reject_rate", "other checks"),
+        ("commission_statements", "statements"),
     ],
 )
 def test_phase_of_a_step(step, phase):
