@@ -3,19 +3,23 @@
 A raw object is validated as its current records (``current_records_sql``); a derived frame's
 SQL names other objects as ``{source/Object}``, and ``ValuesOf`` value sets are read at run
 time, once per run when the caller passes the same ``values`` cache for every object. Only the
-columns the expectations and failing-row samples need are read.
+columns the expectations and failing-row samples need are read, and lazily: a batch's data is a
+``Reader`` that runs one query per part of its suite (``gx_chunks.plan``), that part's columns
+only, fetched in slices of about ``gx_chunks.CHUNK_ROWS`` rows, so no frame is held whole.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 
 import duckdb
 import pandas as pd
 
 from ingestion.contract import OBJECTS_BY_FOLDER, SCHEMA, SourceObject
 from ingestion.expectations import Expectation, Frame, ValuesOf
+from orchestration.lib import gx_chunks
+from orchestration.lib.gx_chunks import Part, Reader, referenced_columns
 from orchestration.lib.gx_runner import Batch
 from orchestration.lib.sql import quote_ident
 
@@ -61,17 +65,6 @@ def objects_read(frames: Sequence[Frame]) -> set[str]:
     return folders
 
 
-def referenced_columns(expectations: Iterable[Expectation]) -> list[str]:
-    """Columns an expectation reads, row conditions included, in first-seen order."""
-    names: list[str] = []
-    for expectation in expectations:
-        kwargs = expectation.kwargs
-        names += [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
-        names += list(kwargs.get("column_list", []))
-        names += [condition.column for condition in kwargs.get("row_condition", ())]
-    return list(dict.fromkeys(names))
-
-
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
     columns = [
         row[0]
@@ -96,6 +89,7 @@ def own_rows_sql(frame: Frame, source: str, available: Sequence[str]) -> str:
 
 
 ValueSets = dict[ValuesOf, list]
+VECTOR_ROWS = 2048  # rows of a DuckDB vector, the unit ``fetch_df_chunk`` counts in
 
 
 def values_of(con: duckdb.DuckDBPyConnection, value_set: ValuesOf) -> list:
@@ -140,9 +134,55 @@ def read_batches(
     own_columns = table_columns(con, SCHEMA, obj.table)
     batches = []
     for frame in frames:
-        sql = own_rows_sql(frame, own_source, own_columns) if frame.sql is None else frame.sql
-        data: pd.DataFrame = con.execute(expand(sql)).df()
-        batches.append(
-            Batch(frame.name, data, _resolve(con, frame.expectations, values), frame.row_id)
-        )
+        if frame.sql is None:
+            sql = own_rows_sql(frame, own_source, own_columns)
+            available = [*own_columns, *frame.computed]
+        else:
+            sql = expand(frame.sql)
+            empty = con.execute(f"select * from ({sql}) as derived limit 0")
+            available = [d[0] for d in empty.description]
+        expectations = _resolve(con, frame.expectations, values)
+        batches.append(Batch(frame.name, reader(con, sql, available), expectations, frame.row_id))
     return batches
+
+
+def part_sql(sql: str, part: Part, available: Sequence[str]) -> list[str]:
+    """The queries reading a part's columns of a frame (those it has), in order.
+
+    A part grouped by columns (a uniqueness expectation) is read in two queries so that no
+    query sorts the whole frame: the rows whose values there occur once, in any order (no two
+    of them can fail together), then the rows whose values repeat, sorted by them, so that
+    equal values are read one after another and ``gx_chunks.chunks`` keeps them together.
+    Between them every row is read once: GX counts each row as it would in one frame.
+    """
+    columns = [c for c in dict.fromkeys(part.columns) if c in available]
+    items = ", ".join(quote_ident(c) for c in columns) or "1 as no_columns"
+    group = [quote_ident(c) for c in part.group_by if c in columns]
+    if not group:
+        return [f"select {items} from ({sql}) as frame"]
+    counted = (
+        f"(select {items}, count(*) over (partition by {', '.join(group)}) as _spm_repeats "
+        f"from ({sql}) as frame) as counted"
+    )
+    order = ", ".join(f"{c} nulls last" for c in group)
+    return [
+        f"select {items} from {counted} where _spm_repeats = 1",
+        f"select {items} from {counted} where _spm_repeats > 1 order by {order}",
+    ]
+
+
+def reader(con: duckdb.DuckDBPyConnection, sql: str, available: Sequence[str]) -> Reader:
+    """Reads a part of the frame ``sql`` in slices of about ``CHUNK_ROWS`` rows (at least one
+    DuckDB vector), the first one even when empty. Runs on ``con`` when iterated: read one
+    part to its end before another query on the connection."""
+
+    def read(part: Part) -> Iterator[pd.DataFrame]:
+        vectors = max(1, gx_chunks.CHUNK_ROWS // VECTOR_ROWS)
+        first = True
+        for query in part_sql(sql, part, available):
+            result = con.execute(query)
+            while not (data := result.fetch_df_chunk(vectors)).empty or first:
+                yield data
+                first = False
+
+    return read

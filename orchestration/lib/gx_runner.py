@@ -7,16 +7,22 @@ suites' results in one Data Docs build (one renderer, its templates compiled onc
 index is not rebuilt: that re-renders every result of the run). ``validate`` does both for one
 suite. GX's own failures (an expectation that raised) are reported as failed error-level
 expectations, never as passes.
+
+Memory does not grow with the table: a batch read from the warehouse (``Batch.data`` a
+``Reader``) is validated in parts and chunks (``gx_chunks``), the chunks' results merged into
+one validation result per frame, stored for Data Docs as if GX had seen the whole frame. A
+``Batch`` whose data is a DataFrame (already in memory) is validated whole.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import operator
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -26,9 +32,18 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from ingestion.expectations import Expectation, Severity, Where
+from orchestration.lib.gx_chunks import (
+    SAMPLE_SIZE,
+    Part,
+    Reader,
+    chunks,
+    columns_of,
+    exception,
+    merge,
+    plan,
+)
 
 DOCS_SITE = "spm"
-SAMPLE_SIZE = 20  # failing values and row indexes GX returns per expectation
 OBSERVED_VALUES_SHOWN = 5
 KEEP_RUNS = 30  # Data Docs pages kept per validation
 POSITION = "spm_position"  # meta key: the expectation's index in its batch
@@ -36,10 +51,12 @@ POSITION = "spm_position"  # meta key: the expectation's index in its batch
 
 @dataclass(frozen=True)
 class Batch:
-    """One frame to validate: its rows, resolved expectations and the columns naming a row."""
+    """One frame to validate: its rows, resolved expectations and the columns naming a row.
+
+    ``data`` is the frame itself (validated whole) or a ``Reader`` (validated in chunks)."""
 
     frame: str
-    data: pd.DataFrame
+    data: pd.DataFrame | Reader
     expectations: Sequence[Expectation]
     row_id: Sequence[str] = ()
 
@@ -169,25 +186,139 @@ def build_expectation(expectation: Expectation, position: int) -> Any:
     return cls(**kwargs, severity=severity, meta={POSITION: position})
 
 
-def _validation_definition(context: Any, name: str, expectations: Sequence[Expectation]) -> Any:
-    """A validation definition named ``name`` over a whole-DataFrame batch, rebuilt each run so
-    value sets read at run time are current."""
+def _validation_definition(
+    context: Any,
+    name: str,
+    expectations: Sequence[Expectation],
+    positions: Sequence[int] = (),
+    asset_name: str | None = None,
+) -> Any:
+    """A validation definition named ``name`` over a whole-DataFrame batch of the data asset
+    ``asset_name`` (default ``name``), rebuilt each run so value sets read at run time are
+    current. ``positions``: the expectations' positions in their batch (default: their order)."""
     source = context.data_sources.get(DOCS_SITE)
-    if name in source.get_asset_names():
-        asset = source.get_asset(name)
+    asset_name = asset_name or name
+    if asset_name in source.get_asset_names():
+        asset = source.get_asset(asset_name)
         batch_definition = asset.get_batch_definition("whole")
     else:
-        batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
-            "whole"
-        )
+        batch_definition = source.add_dataframe_asset(
+            asset_name
+        ).add_batch_definition_whole_dataframe("whole")
     for store in (context.validation_definitions, context.suites):
         with contextlib.suppress(Exception):  # not there yet: nothing to delete
             store.delete(name)
     # Built whole, then stored once (a stored suite re-saves itself at every expectation added).
-    built = [build_expectation(e, position) for position, e in enumerate(expectations)]
+    positions = positions or range(len(expectations))
+    built = [build_expectation(e, p) for p, e in zip(positions, expectations, strict=True)]
     suite = context.suites.add(gx().ExpectationSuite(name=name, expectations=built))
     return context.validation_definitions.add(
         gx().ValidationDefinition(name=name, data=batch_definition, suite=suite)
+    )
+
+
+# ------------------------------------------------------------------------ parts and chunks
+
+
+def _read(batch: Batch, part: Part) -> Iterator[pd.DataFrame]:
+    """A part's chunks: a DataFrame batch whole, a ``Reader`` batch in chunks."""
+    if isinstance(batch.data, pd.DataFrame):
+        yield batch.data
+    else:
+        yield from chunks(batch.data(part), part)
+
+
+# ------------------------------------------------------------------------------- merging
+
+
+def _sample(batch: Batch, expectation: Expectation, chunk: pd.DataFrame, result: Any) -> Any:
+    """The failing rows of a chunk GX named (row id and the expectation's columns), if any."""
+    indexes = (result.result or {}).get("partial_unexpected_index_list") or []
+    if not indexes or any(isinstance(i, dict) for i in indexes):
+        return None
+    shown = list(dict.fromkeys([*batch.row_id, *columns_of(expectation)]))
+    return chunk.loc[indexes, [c for c in shown if c in chunk.columns]]
+
+
+# ------------------------------------------------------------------------------- running
+
+
+def _validate_batch(context: Any, name: str, batch: Batch) -> tuple[Any, int, dict[int, Any]]:
+    """GX's result of one batch (its parts' chunks merged, stored under ``name`` for Data
+    Docs), its row count and the failing rows sampled per expectation position."""
+    merged: dict[int, Any] = {}
+    samples: dict[int, list[pd.DataFrame]] = {}
+    rows: int | None = None
+    last: Any = None
+    for number, part in enumerate(plan(batch.expectations, batch.row_id)):
+        expectations = [batch.expectations[p] for p in part.positions]
+        definition = _validation_definition(
+            context, f"{name}.part{number}", expectations, part.positions, asset_name=name
+        )
+        part_rows = 0
+        for chunk in _read(batch, part):
+            part_rows += len(chunk)
+            last = definition.run(
+                batch_parameters={"dataframe": chunk},
+                result_format={
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": SAMPLE_SIZE,
+                },
+            )
+            with contextlib.suppress(Exception):  # only the merged result is kept
+                context.validation_results_store.remove_key(
+                    _result_key(context, definition.name, last.meta["run_id"])
+                )
+            for result in last.results:
+                position = result.expectation_config.meta[POSITION]
+                merged[position] = merge(merged.get(position), result)
+                taken = sum(len(s) for s in samples.get(position, []))
+                if result.success or taken >= SAMPLE_SIZE:
+                    continue
+                sample = _sample(batch, batch.expectations[position], chunk, result)
+                if sample is not None:
+                    samples.setdefault(position, []).append(sample.head(SAMPLE_SIZE - taken))
+        rows = part_rows if rows is None else rows
+    ordered = [merged[p] for p in sorted(merged)]
+    run_id = gx().RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
+    meta = {**last.meta, "run_id": run_id, "validation_time": run_id.run_time}
+    outcome = last.__class__(
+        success=all(r.success for r in ordered),
+        results=ordered,
+        suite_name=name,
+        suite_parameters=last.suite_parameters,
+        statistics=_statistics(ordered),
+        meta=meta,
+        batch_id=last.batch_id,
+    )
+    _store(context, name, outcome, run_id)
+    return outcome, rows or 0, {p: pd.concat(s) for p, s in samples.items()}
+
+
+def _statistics(results: Sequence[Any]) -> dict[str, Any]:
+    evaluated = len(results)
+    successful = sum(bool(r.success) for r in results)
+    return {
+        "evaluated_expectations": evaluated,
+        "successful_expectations": successful,
+        "unsuccessful_expectations": evaluated - successful,
+        "success_percent": successful / evaluated * 100 if evaluated else None,
+    }
+
+
+def _store(context: Any, name: str, outcome: Any, run_id: Any) -> None:
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    suite_id = ExpectationSuiteIdentifier(name=name)
+    context.validation_results_store.store_validation_results(
+        suite_validation_result=outcome,
+        suite_validation_result_identifier=ValidationResultIdentifier(
+            batch_identifier=outcome.batch_id, expectation_suite_identifier=suite_id, run_id=run_id
+        ),
+        expectation_suite_identifier=suite_id,
     )
 
 
@@ -197,18 +328,11 @@ def run_suite(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResu
     result = SuiteResult(suite=suite)
     for batch in batches:
         name = f"{suite}.{batch.frame}"
-        definition = _validation_definition(context, name, batch.expectations)
-        outcome = definition.run(
-            batch_parameters={"dataframe": batch.data},
-            result_format={
-                "result_format": "SUMMARY",
-                "partial_unexpected_count": SAMPLE_SIZE,
-            },
-        )
-        result.rows[batch.frame] = len(batch.data)
+        outcome, rows, samples = _validate_batch(context, name, batch)
+        result.rows[batch.frame] = rows
         result.evaluated += len(outcome.results)
         result.failures += [
-            _failure(batch, r) for r in outcome.results if not r.success or _exception(r)
+            _failure(batch, r, samples) for r in outcome.results if not r.success or exception(r)
         ]
         result.result_keys[batch.frame] = _result_key(context, name, outcome.meta["run_id"])
     return result
@@ -259,21 +383,6 @@ def _url_to_path(url: str) -> Path:
     return Path(unquote(urlparse(url).path))
 
 
-def _exception(result: Any) -> str | None:
-    """GX's message when evaluating the expectation raised; its shape varies by failure."""
-    info = result.exception_info or {}
-    entries = [info] if "raised_exception" in info else list(info.values())
-    messages = [e.get("exception_message") for e in entries if e.get("raised_exception")]
-    return "; ".join(sorted({str(m) for m in messages})) or None
-
-
-def columns_of(expectation: Expectation) -> list[str]:
-    """The columns an expectation is about (not those of its row condition)."""
-    kwargs = expectation.kwargs
-    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
-    return columns + list(kwargs.get("column_list") or [])
-
-
 def describe(expectation: Expectation) -> str:
     """``expect_column_values_to_be_between(min_value=0, max_value=1)``: type and parameters."""
     skip = {"column", "column_A", "column_B", "column_list", "row_condition", "ignore_row_if"}
@@ -318,10 +427,11 @@ def _value(value: Any) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def _failure(batch: Batch, result: Any) -> Failure:
-    expectation = batch.expectations[result.expectation_config.meta[POSITION]]
+def _failure(batch: Batch, result: Any, samples: dict[int, pd.DataFrame]) -> Failure:
+    position = result.expectation_config.meta[POSITION]
+    expectation = batch.expectations[position]
     details = dict(result.result or {})
-    error = _exception(result)
+    error = exception(result)
     if error:
         # An expectation that did not run vouches for nothing: block, whatever its level.
         return Failure(
@@ -332,11 +442,6 @@ def _failure(batch: Batch, result: Any) -> Failure:
             observed=f"Great Expectations error: {error}",
             error=error,
         )
-    indexes = details.get("partial_unexpected_index_list") or []
-    sample = None
-    if indexes and all(not isinstance(i, dict) for i in indexes):
-        shown = list(dict.fromkeys([*batch.row_id, *columns_of(expectation)]))
-        sample = batch.data.loc[indexes, [c for c in shown if c in batch.data.columns]]
     return Failure(
         frame=batch.frame,
         expectation=describe(expectation),
@@ -345,5 +450,5 @@ def _failure(batch: Batch, result: Any) -> Failure:
         observed=_observed(details),
         unexpected_count=details.get("unexpected_count"),
         element_count=details.get("element_count"),
-        sample_rows=sample,
+        sample_rows=samples.get(position),
     )
