@@ -31,8 +31,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
@@ -258,27 +256,13 @@ def _phase(step: str, steps: set[str]) -> str:
     return "other checks"
 
 
-@contextmanager
-def _dagster_home(home: Path) -> Iterator[None]:
-    """DAGSTER_HOME set to ``home`` meanwhile: storage classes configured in dagster.yaml may
-    read it, as they do in the run's own process."""
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["DAGSTER_HOME"]
-        else:
-            os.environ["DAGSTER_HOME"] = previous
-
-
 def _read_run_events(result: CliRun, home: Path) -> None:
     """Step durations from the STEP_START / STEP_SUCCESS|FAILURE events of the latest run."""
-    import dagster as dg
     from dagster import DagsterEventType as T
 
-    with _dagster_home(home), dg.DagsterInstance.from_config(str(home)) as instance:
+    from orchestration.lib.event_storage import instance_at
+
+    with instance_at(home) as instance:
         runs = instance.get_runs(limit=1)
         if not runs:
             return

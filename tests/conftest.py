@@ -5,8 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +12,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+
+from orchestration.lib.event_storage import instance_at
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -66,18 +66,8 @@ class RecordedRun:
     check_evaluations: list[dg.AssetCheckEvaluation]
 
 
-@contextmanager
-def dagster_instance(dagster_home: str | Path) -> Iterator[dg.DagsterInstance]:
-    """The instance of a run's ``DAGSTER_HOME``, as the run saw it: its event log storage
-    (dagster.yaml, orchestration/lib/event_storage.py) finds its files under DAGSTER_HOME."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DAGSTER_HOME", str(dagster_home))
-        with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-            yield instance
-
-
 def latest_run(dagster_home: str | Path) -> RecordedRun:
-    with dagster_instance(dagster_home) as instance:
+    with instance_at(dagster_home) as instance:
         return _recorded(instance)
 
 

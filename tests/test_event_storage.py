@@ -1,6 +1,7 @@
 """The instance's event log (orchestration/lib/event_storage.py): Dagster's SQLite storage with
 its connections kept open. Same files and answers as Dagster's own class, fewer connections."""
 
+import os
 import shutil
 
 import dagster as dg
@@ -89,3 +90,13 @@ def test_without_dagster_home_the_error_says_what_is_missing(monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     with pytest.raises(RuntimeError, match="DAGSTER_HOME"):
         event_storage.default_base_dir()
+
+
+def test_instance_at_opens_a_home_from_outside_and_restores_the_environment(home, monkeypatch):
+    with dg.DagsterInstance.get() as instance:
+        run_id = materialize(instance)
+    monkeypatch.delenv("DAGSTER_HOME")
+    with event_storage.instance_at(home) as instance:
+        assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+        assert instance.get_records_for_run(run_id).records
+    assert "DAGSTER_HOME" not in os.environ

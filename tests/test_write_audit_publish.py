@@ -25,12 +25,12 @@ import pandas as pd
 import pytest
 
 from ingestion.contract import OBJECTS
+from orchestration.lib.event_storage import instance_at
 from tests.conftest import (
     DAGSTER,
     GENERATED_AS_OF,
     REPO_ROOT,
     PipelineRun,
-    dagster_instance,
     latest_run,
     materialize,
     pipeline_env,
@@ -115,7 +115,7 @@ def latest_run_facts(home: Path) -> RunFacts:
 
 
 def gx_checks(home: Path, run_id: str) -> dict[str, tuple[bool, dg.AssetCheckSeverity, str | None]]:
-    with dagster_instance(home) as instance:
+    with instance_at(home) as instance:
         records = instance.get_records_for_run(
             run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
         ).records

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import Field, StringSource
+from dagster import DagsterInstance, Field, StringSource
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -42,6 +42,17 @@ def default_base_dir() -> str:
     if not home:
         raise RuntimeError("DAGSTER_HOME is not set: it holds the instance's event log")
     return os.path.join(home, "history", "runs")
+
+
+@contextmanager
+def instance_at(home: str | os.PathLike[str]) -> Iterator[DagsterInstance]:
+    """The Dagster instance kept in ``home``, opened as its runs open it: with DAGSTER_HOME set
+    to ``home`` meanwhile, which this storage reads (for tests and the benchmark, which read a
+    run's events from outside it)."""
+    from orchestration.settings import exported
+
+    with exported({"DAGSTER_HOME": str(home)}), DagsterInstance.from_config(str(home)) as instance:
+        yield instance
 
 
 def _no_fsync_per_commit(dbapi_connection: Any, _record: Any) -> None:
