@@ -123,10 +123,12 @@ where quota_amount is null or quota_amount = 0
         {{ plan_quarters }}.employee_id,
         {{ plan_quarters }}.quarter_start,
         {{ plan_quarters }}.plan_id,
-        row_number() over (
-            partition by {{ plan_quarters }}.employee_id, {{ plan_quarters }}.quarter_start
-            order by {{ tiers }}.floor_attainment
-        ) as tier_number,
+        {#- row_number() is a bigint on DuckDB and an int on Spark; the contract says bigint. -#}
+        {{ dbt.cast(
+            'row_number() over (partition by ' ~ plan_quarters ~ '.employee_id, '
+            ~ plan_quarters ~ '.quarter_start order by ' ~ tiers ~ '.floor_attainment)',
+            api.Column.translate_type('bigint'),
+        ) }} as tier_number,
         {{ tiers }}.floor_attainment,
         {{ tiers }}.ceiling_attainment,
         {{ tiers }}.rate_multiplier,

@@ -44,3 +44,11 @@
 {% macro quota_attainment_rate(credited_bookings, quota_amount) -%}
     {{ safe_divide(credited_bookings, quota_amount) }}
 {%- endmacro %}
+
+{#-
+    A sum of money with the same type on every engine, decimal(38, 2): DuckDB widens
+    sum(decimal(p, 2)) to 38 digits, Spark to p + 10.
+-#}
+{% macro money_sum(amount) -%}
+    {{ dbt.cast('sum(' ~ amount ~ ')', 'decimal(38, 2)') }}
+{%- endmacro %}

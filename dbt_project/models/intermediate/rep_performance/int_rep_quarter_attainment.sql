@@ -18,7 +18,7 @@ quarter_quotas as (
     select
         reps.rep_id,
         {{ fiscal_quarter_start('quotas.month_start') }} as quarter_start,
-        sum(quotas.quota_amount) as quota_amount
+        {{ money_sum('quotas.quota_amount') }} as quota_amount
     from reps
     inner join quotas
         on reps.employee_id = quotas.employee_id
@@ -29,7 +29,7 @@ quarter_credits as (
     select
         rep_id,
         {{ fiscal_quarter_start('close_date') }} as quarter_start,
-        sum(credited_amount) as credited_bookings
+        {{ money_sum('credited_amount') }} as credited_bookings
     from credits
     where is_won
     group by 1, 2
