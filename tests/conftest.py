@@ -119,6 +119,48 @@ def generated_run(tmp_path_factory) -> PipelineRun:
     )
 
 
+@dataclass(frozen=True)
+class FixtureRun:
+    """One pipeline run on a hand-written landing folder of ``tests/fixtures``."""
+
+    root: Path
+    env: dict[str, str]
+    warehouse: Path
+    bi: Path
+    as_of: date
+
+
+def run_fixture_folder(tmp_path_factory, name: str, as_of: date) -> FixtureRun:
+    """Copy ``tests/fixtures/<name>`` (without its README) into a landing folder and run the
+    README's command on it; the run must succeed."""
+    root = tmp_path_factory.mktemp(name)
+    shutil.copytree(FIXTURES / name, root / "landing", ignore=shutil.ignore_patterns("*.md"))
+    env = pipeline_env(root, as_of=as_of.isoformat())
+    result = materialize(env)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    return FixtureRun(
+        root=root,
+        env=env,
+        warehouse=Path(env["SPM_WAREHOUSE"]),
+        bi=Path(env["SPM_BI_DATABASE"]),
+        as_of=as_of,
+    )
+
+
+@pytest.fixture(scope="session")
+def vendor_quirks_run(tmp_path_factory) -> FixtureRun:
+    """The vendor-quirks landing folder (as-of 2025-06-30), shared by its e2e tests and the
+    Spark comparison."""
+    return run_fixture_folder(tmp_path_factory, "vendor_quirks", date(2025, 6, 30))
+
+
+@pytest.fixture(scope="session")
+def commission_edge_cases_run(tmp_path_factory) -> FixtureRun:
+    """The commission edge cases (as-of 2025-09-30), shared by their e2e tests and the Spark
+    comparison."""
+    return run_fixture_folder(tmp_path_factory, "commission_edge_cases", date(2025, 9, 30))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Dispose of in-process Dagster/GX objects (sqlite via SQLAlchemy) while the interpreter is
     whole: left to shutdown, their connection pools print "closed database" tracebacks."""

@@ -6,14 +6,12 @@ the marts must read each quirk as the contract says; every expected value is wor
 from the fixture's rows, with the reasoning beside it.
 """
 
-import shutil
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, materialize, pipeline_env, query
+from tests.conftest import FIXTURES, query
 
 ALICE, BOB = "005000000000001AAA", "005000000000002AAA"
 OPP = {n: f"00600000000000{n}AAA" for n in range(1, 7)}
@@ -21,15 +19,8 @@ Q2, Q3 = date(2025, 4, 1), date(2025, 7, 1)
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("vendor_quirks")
-    shutil.copytree(
-        FIXTURES / "vendor_quirks", root / "landing", ignore=shutil.ignore_patterns("*.md")
-    )
-    env = pipeline_env(root, as_of="2025-06-30")
-    result = materialize(env)
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    return {"bi": Path(env["SPM_BI_DATABASE"]), "warehouse": Path(env["SPM_WAREHOUSE"])}
+def run(vendor_quirks_run):
+    return {"bi": vendor_quirks_run.bi, "warehouse": vendor_quirks_run.warehouse}
 
 
 def test_nothing_is_rejected_and_every_file_loads(run):
