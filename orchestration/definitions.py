@@ -3,7 +3,7 @@
 It only merges the definitions of each concern (``orchestration/defs/<concern>/definitions.py``):
 ingestion (raw assets and their reject checks), quality (the Great Expectations gate on the raw
 sources), dbt (models, with dbt tests as asset checks), publish, and automation (job, schedule,
-sensors, failure alert).
+sensors, failure alert), and the Spark scale-out path when ``SPM_SCALE_OUT=1``.
 """
 
 # Configuration first, before anything is loaded, read or built: every SPM_* variable is
@@ -20,6 +20,7 @@ from orchestration.defs.dbt import definitions as dbt  # noqa: E402
 from orchestration.defs.ingestion import definitions as ingestion  # noqa: E402
 from orchestration.defs.publish import definitions as publish  # noqa: E402
 from orchestration.defs.quality import definitions as quality  # noqa: E402
+from orchestration.defs.scale_out import definitions as scale_out  # noqa: E402
 from orchestration.defs.statements import definitions as statements  # noqa: E402
 from orchestration.settings import settings_from_env  # noqa: E402
 
@@ -30,6 +31,7 @@ defs = dg.Definitions.merge(
     dbt.defs,
     publish.defs,
     statements.defs,
+    scale_out.defs,
     automation.defs,
     dg.Definitions(
         resources={"settings": settings_from_env()},

@@ -19,7 +19,9 @@ Makefile agree on where things are whatever the working directory.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
+import shutil
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -59,6 +61,8 @@ SETTLE_VARIABLE = "SPM_LANDING_SETTLE_SECONDS"
 WEBHOOK_VARIABLE = "SPM_ALERT_WEBHOOK"
 DBT_TARGET_VARIABLE = "SPM_DBT_TARGET"
 STATEMENTS_DIR_VARIABLE = "SPM_STATEMENTS_DIR"
+SCALE_OUT_VARIABLE = "SPM_SCALE_OUT"
+SCALE_OUT_CRON_VARIABLE = "SPM_SCALE_OUT_CRON"
 
 PATH_DEFAULTS = {
     LANDING_DIR_VARIABLE: "data/landing",
@@ -70,6 +74,8 @@ DEFAULT_MAX_REJECT_RATE = 0.01
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_SETTLE_SECONDS = 60.0
+# The scale-out job runs after the nightly one (one run at a time: dagster.yaml).
+DEFAULT_SCALE_OUT_CRON = "0 4 * * *"
 # Commission statements go to `statements/` beside the BI file's folder (`data/statements`) unless
 # SPM_STATEMENTS_DIR is set: next to the published file they are rendered from, so pointing
 # SPM_BI_DATABASE into a temporary folder keeps them there too, and the BI folder holds only
@@ -80,11 +86,22 @@ REPLACED_FOLDERS = (STATEMENTS_DIR_VARIABLE,)
 # the pipeline's, Spark's (docs/scale_out.md) and MetricFlow's read-only view of the BI file.
 DBT_TARGETS = ("duckdb", "spark", "bi")
 
-# Variables of the opt-in Spark target (dbt_project/profiles.yml, docs/scale_out.md); dbt reads
-# them through its profile, so they are only checked here.
+# Variables of the Spark target (dbt_project/profiles.yml, docs/scale_out.md): the scale-out
+# job's SparkSettings resource (its field, the variable, the default); dbt reads them through
+# its profile, from the environment the job gives the dbt subprocess.
+SPARK_VARIABLES = {
+    "raw_parquet_dir": ("SPM_RAW_PARQUET_DIR", "data/raw_parquet"),
+    "spark_dir": ("SPM_SPARK_WAREHOUSE_DIR", "data/spark"),
+    "master": ("SPM_SPARK_MASTER", "local[2]"),
+    "driver_memory": ("SPM_SPARK_DRIVER_MEMORY", "4g"),
+    "target_schema": ("SPM_SPARK_SCHEMA", "spm"),
+    "threads": ("SPM_SPARK_THREADS", "2"),
+    "shuffle_partitions": ("SPM_SPARK_SHUFFLE_PARTITIONS", "4"),
+}
 SPARK_DIR_DEFAULTS = {
-    "SPM_RAW_PARQUET_DIR": "data/raw_parquet",
-    "SPM_SPARK_WAREHOUSE_DIR": "data/spark",
+    variable: default
+    for field, (variable, default) in SPARK_VARIABLES.items()
+    if field in ("raw_parquet_dir", "spark_dir")
 }
 # Named in docs/scale_out.md for a cluster profile a deployment writes itself: free-form.
 UNCHECKED_VARIABLES = frozenset({"SPM_SPARK_HOST", "SPM_SPARK_USER"})
@@ -143,6 +160,18 @@ def alert_webhook() -> str | None:
     return parse_http_url(WEBHOOK_VARIABLE, _read(WEBHOOK_VARIABLE))
 
 
+def scale_out_enabled() -> bool:
+    """``SPM_SCALE_OUT=1``: the code location carries the Spark scale-out job
+    (``orchestration/defs/scale_out``), which needs the spark extra and Java."""
+    return parse_flag(SCALE_OUT_VARIABLE, _read(SCALE_OUT_VARIABLE))
+
+
+def scale_out_cron() -> str:
+    return parse_cron(
+        SCALE_OUT_CRON_VARIABLE, _read(SCALE_OUT_CRON_VARIABLE), DEFAULT_SCALE_OUT_CRON
+    )
+
+
 def default_statements_dir(bi_database: Path) -> Path:
     return bi_database.parent.parent / STATEMENTS_FOLDER_NAME
 
@@ -189,6 +218,8 @@ class SpmSettings(dg.ConfigurableResource):
         ``--vars`` change, and the date changes every night (``macros/as_of.sql``).
         """
         return {
+            # The pipeline's own build is DuckDB's, whatever a shell set for dbt by hand.
+            DBT_TARGET_VARIABLE: "duckdb",
             WAREHOUSE_VARIABLE: str(self.warehouse_path),
             AS_OF_DATE_VARIABLE: self.as_of().isoformat(),
         }
@@ -200,6 +231,63 @@ class SpmSettings(dg.ConfigurableResource):
         return duckdb.connect(
             str(path), read_only=read_only, config={"memory_limit": duckdb_memory_limit()}
         )
+
+
+class SparkSettings(dg.ConfigurableResource):
+    """Where and how the scale-out job builds the marts on Spark (docs/scale_out.md).
+
+    Each field is an ``SPM_*`` variable (``SPARK_VARIABLES``) and is checked like every setting
+    when the code location loads; :meth:`dbt_environment` checks the values again (run config
+    may override them) and hands them to dbt's ``spark`` profile output.
+    """
+
+    raw_parquet_dir: str = SPARK_VARIABLES["raw_parquet_dir"][1]
+    spark_dir: str = SPARK_VARIABLES["spark_dir"][1]
+    master: str = SPARK_VARIABLES["master"][1]
+    driver_memory: str = SPARK_VARIABLES["driver_memory"][1]
+    target_schema: str = SPARK_VARIABLES["target_schema"][1]
+    threads: str = SPARK_VARIABLES["threads"][1]
+    shuffle_partitions: str = SPARK_VARIABLES["shuffle_partitions"][1]
+
+    @property
+    def raw_parquet_path(self) -> Path:
+        return resolve_path(self.raw_parquet_dir)
+
+    @property
+    def spark_path(self) -> Path:
+        """Spark's ``warehouse/`` (the tables' files) and Derby ``metastore_db/`` (session mode)."""
+        return resolve_path(self.spark_dir)
+
+    @property
+    def marts_path(self) -> Path:
+        """The folder of the marts' tables in Spark's warehouse (schema ``marts``)."""
+        return self.spark_path / "warehouse" / "marts.db"
+
+    def dbt_environment(self) -> dict[str, str]:
+        """What the dbt subprocess of the Spark build reads (profiles.yml, output ``spark``)."""
+        parsers = _parsers(PROJECT_ROOT)
+        values = {}
+        problems = []
+        for field, (variable, _) in SPARK_VARIABLES.items():
+            try:
+                parsed = parsers[variable](getattr(self, field))
+            except ConfigurationError as error:
+                problems += error.problems
+                continue
+            values[variable] = str(parsed)
+        if problems:
+            raise ConfigurationError(problems)
+        return {DBT_TARGET_VARIABLE: "spark", **values}
+
+
+def spark_settings_from_env() -> SparkSettings:
+    """An ``EnvVar`` for each Spark variable set, else its default."""
+    return SparkSettings(
+        **{
+            field: dg.EnvVar(variable) if _read(variable) else default
+            for field, (variable, default) in SPARK_VARIABLES.items()
+        }
+    )
 
 
 @contextmanager
@@ -280,6 +368,10 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
             str(default_statements_dir(Path(PATH_DEFAULTS[BI_DATABASE_VARIABLE]))),
             "folder",
         ),
+        SCALE_OUT_VARIABLE: lambda v: parse_flag(SCALE_OUT_VARIABLE, v),
+        SCALE_OUT_CRON_VARIABLE: lambda v: parse_cron(
+            SCALE_OUT_CRON_VARIABLE, v, DEFAULT_SCALE_OUT_CRON
+        ),
         "SPM_SPARK_MASTER": lambda v: parse_spark_master("SPM_SPARK_MASTER", v),
         "SPM_SPARK_DRIVER_MEMORY": lambda v: parse_jvm_memory("SPM_SPARK_DRIVER_MEMORY", v),
         "SPM_SPARK_SCHEMA": lambda v: parse_identifier("SPM_SPARK_SCHEMA", v, "spm"),
@@ -323,6 +415,8 @@ def validate_environment(environ: Mapping[str, str], root: Path = PROJECT_ROOT) 
                 "replaced whole at each render; expected a folder of its own (default "
                 f"{STATEMENTS_FOLDER_NAME}/ beside the folder of {BI_DATABASE_VARIABLE})"
             )
+    if parsed.get(SCALE_OUT_VARIABLE):
+        problems += scale_out_prerequisites(environ)
     for first, second, why in pairs:
         if first in files and second in files and _same(files[first], files[second]):
             value = environ.get(second, PATH_DEFAULTS[second])
@@ -330,6 +424,29 @@ def validate_environment(environ: Mapping[str, str], root: Path = PROJECT_ROOT) 
                 f"{second}={value!r} is the same path as {first} ({files[first]}): {why}; "
                 f"expected a path of its own (default {PATH_DEFAULTS[second]})"
             )
+    return problems
+
+
+def scale_out_prerequisites(environ: Mapping[str, str]) -> list[str]:
+    """What ``SPM_SCALE_OUT=1`` needs on this machine and is missing: dbt-spark and PySpark
+    (``make install-spark``) and a Java runtime (17 or 21) on ``PATH`` or in ``JAVA_HOME``."""
+    missing = [
+        module
+        for module in ("pyspark", "dbt.adapters.spark")
+        if importlib.util.find_spec(module) is None
+    ]
+    problems = []
+    if missing:
+        problems.append(
+            f"{SCALE_OUT_VARIABLE}=1 needs {' and '.join(missing)}: expected the spark extra "
+            "installed (make install-spark), or unset it"
+        )
+    java_home = environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
+        problems.append(
+            f"{SCALE_OUT_VARIABLE}=1 needs Java 17 or 21: expected java on PATH or JAVA_HOME "
+            "set (make install-spark installs it), or unset it"
+        )
     return problems
 
 

@@ -18,6 +18,8 @@ Retries, and why a failed quality check is never one of them:
 
 import dagster as dg
 
+from orchestration.defs.scale_out.keys import spark_selection
+
 NIGHTLY_JOB_NAME = "nightly_materialization"
 MAX_RUN_RETRIES = 2
 
@@ -30,7 +32,9 @@ RETRY_TAGS = {
 
 nightly_materialization = dg.define_asset_job(
     NIGHTLY_JOB_NAME,
-    selection=dg.AssetSelection.all() | dg.AssetSelection.all_asset_checks(),
+    # The Spark build (SPM_SCALE_OUT=1) is a job of its own: scale_out_materialization.
+    # (A selection of assets selects their checks too.)
+    selection=(dg.AssetSelection.all() | dg.AssetSelection.all_asset_checks()) - spark_selection(),
     description=(
         "Every asset and asset check: ingestion, the Great Expectations gate on the raw "
         "sources, dbt build (models and tests) and publish. Run-level crashes are retried "
