@@ -125,6 +125,7 @@ class FixtureRun:
 
     root: Path
     env: dict[str, str]
+    landing: Path
     warehouse: Path
     bi: Path
     as_of: date
@@ -141,6 +142,7 @@ def run_fixture_folder(tmp_path_factory, name: str, as_of: date) -> FixtureRun:
     return FixtureRun(
         root=root,
         env=env,
+        landing=root / "landing",
         warehouse=Path(env["SPM_WAREHOUSE"]),
         bi=Path(env["SPM_BI_DATABASE"]),
         as_of=as_of,

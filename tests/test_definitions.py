@@ -102,6 +102,7 @@ def test_nightly_dbt_build_runs_data_tests_but_not_unit_tests(tmp_path):
     # The date and the warehouse are environment variables, never --vars (partial parsing).
     assert "--vars" not in nightly
     assert settings.dbt_environment() == {
+        "SPM_DBT_TARGET": "duckdb",
         "SPM_WAREHOUSE": str(tmp_path / "w.duckdb"),
         "SPM_AS_OF_DATE": "2026-11-26",
     }

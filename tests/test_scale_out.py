@@ -6,7 +6,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli.scale_out import compare_marts, export_raw, main
+from orchestration.cli.scale_out import main
+from orchestration.lib.scale_out import compare_marts, export_raw
 
 RAW_TABLES = {
     "salesforce__opportunity": """

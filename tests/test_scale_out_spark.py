@@ -1,111 +1,184 @@
-"""Opt-in: the dbt project builds on Spark (dbt-spark, session mode) with DuckDB's results.
+"""The scale-out path on Apache Spark, as a data engineer runs it: the Dagster job.
 
-Generated demo data is loaded into a DuckDB raw schema; dbt builds the marts there; raw is
-exported as Parquet; `dbt build --target spark` (a real subprocess, a local Spark with its
-own warehouse and Derby metastore in a temp folder) builds every model and runs every data
-test, then `dbt test` runs every unit test (after the build, as the pipeline does: unit tests
-of incremental models read the built relation's columns); then all marts must equal DuckDB's
-(doubles to 1e-9 relative).
+``scale_out_materialization`` (``SPM_SCALE_OUT=1``) runs through the CLI on three landing
+folders that the other end-to-end tests have already run through the nightly job: the demo data
+(``generated_run``), the real exports' quirks (``tests/fixtures/vendor_quirks``) and the
+commission edge cases (``tests/fixtures/commission_edge_cases``). Each run gets a copy of that
+run's landing folder and warehouse (so nothing new is ingested and the shared runs stay as they
+are), exports raw to Parquet, builds every model and data test on a local Spark (dbt-spark,
+session mode, its own Derby metastore), and compares every mart with DuckDB's. A type, time zone
+or NULL-ordering difference between the engines fails the comparison check of that mart. The
+dbt unit tests then run on Spark too (after a build: unit tests of incremental models read the
+built relation's columns).
 
-Runs only with SPM_TEST_SPARK=1 and the spark extra installed (`make test-spark`): it needs
-Java 17+, starts a JVM and takes 5-7 minutes on 2 cores.
+``make test`` installs the spark extra and Java and sets ``SPM_TEST_SPARK=1``: there a missing
+Spark is a failure, not a skip. A bare ``pytest`` without the extra skips this module.
 """
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from orchestration.cli.scale_out import compare_marts, export_raw
-from orchestration.defs.dbt.assets import models_in_schema
+from orchestration.defs.dbt.assets import models_in_schema, spm_dbt_models
+from tests.conftest import REPO_ROOT, RecordedRun, latest_run, pipeline_env
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+DAGSTER = str(Path(sys.executable).parent / "dagster")
 DBT = str(Path(sys.executable).parent / "dbt")
-AS_OF = "2026-11-26"
+JOB = "scale_out_materialization"
+DATASETS = ["generated_run", "vendor_quirks_run", "commission_edge_cases_run"]
 
 
-def _skip_reason() -> str | None:
-    if os.environ.get("SPM_TEST_SPARK") != "1":
-        return "Spark scale-out test is opt-in: set SPM_TEST_SPARK=1 (make test-spark)"
+def _missing() -> list[str]:
     missing = [m for m in ("pyspark", "dbt.adapters.spark") if importlib.util.find_spec(m) is None]
-    if missing:
-        return f"{', '.join(missing)} not installed: make install-spark"
-    return None
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
+        missing.append("java")
+    return missing
+
+
+def _required() -> bool:
+    return os.environ.get("SPM_TEST_SPARK") == "1"
 
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or ""),
+    pytest.mark.skipif(
+        bool(_missing()) and not _required(),
+        reason=f"{', '.join(_missing())} not installed: make install-spark (make test does)",
+    ),
 ]
 
 
-def dbt_build(root: Path, target: str, extra_env: dict[str, str]) -> str:
-    """`dbt build` without unit tests, then the unit tests; both must pass. Returns the logs."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SPM_", "DAGSTER_", "DBT_"))
-    }
+def test_spark_is_installed_where_it_is_required():
+    """Under ``make test`` (and so CI) the Spark path must run, never skip."""
+    assert _missing() == [], f"make test installs these: {_missing()}"
+
+
+@dataclass(frozen=True)
+class ScaleOutRun:
+    name: str
+    env: dict[str, str]
+    stdout: str
+    recorded: RecordedRun
+
+
+def run_scale_out_job(root: Path, source, name: str) -> ScaleOutRun:
+    """The scale-out job by CLI on a copy of ``source``'s landing folder and warehouse."""
+    shutil.copytree(source.landing, root / "landing")
+    env = pipeline_env(root, as_of=source.as_of.isoformat())
+    Path(env["SPM_WAREHOUSE"]).parent.mkdir(parents=True)
+    shutil.copy(source.warehouse, env["SPM_WAREHOUSE"])
     env.update(
-        SPM_DBT_TARGET=target,
-        SPM_WAREHOUSE=str(root / "warehouse.duckdb"),
-        DBT_TARGET_PATH=str(root / f"target-{target}"),
-        DBT_LOG_PATH=str(root / f"logs-{target}"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        **extra_env,
+        SPM_SCALE_OUT="1",
+        SPM_RAW_PARQUET_DIR=str(root / "raw_parquet"),
+        SPM_SPARK_WAREHOUSE_DIR=str(root / "spark"),
     )
-    logs = ""
-    for command in (
-        ["build", "--exclude-resource-type", "unit_test"],
-        ["test", "--select", "test_type:unit"],
-    ):
-        result = subprocess.run(
-            [DBT, *command, "--vars", f"{{as_of_date: '{AS_OF}'}}"],
-            cwd=REPO_ROOT / "dbt_project",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
-        assert result.returncode == 0, f"dbt {command[0]} on {target}:\n" + result.stdout[-8000:]
-        assert "ERROR=0" in result.stdout and "SKIP=0" in result.stdout, result.stdout[-3000:]
-        logs += result.stdout
-    return logs
+    result = subprocess.run(
+        [DAGSTER, "job", "execute", "-m", "orchestration.definitions", "-j", JOB],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, f"{name}:\n" + (result.stdout + result.stderr)[-8000:]
+    return ScaleOutRun(name, env, result.stdout + result.stderr, latest_run(env["DAGSTER_HOME"]))
 
 
-def test_spark_build_equals_duckdb_build(tmp_path):
-    from datetime import date
+@pytest.fixture(scope="module")
+def scale_out_runs(request, tmp_path_factory):
+    """``get(dataset)``: the scale-out job's run on that dataset, made once per module."""
+    runs: dict[str, ScaleOutRun] = {}
 
+    def get(dataset: str) -> ScaleOutRun:
+        if dataset not in runs:
+            source = request.getfixturevalue(dataset)
+            root = tmp_path_factory.mktemp(f"spark_{dataset}")
+            runs[dataset] = run_scale_out_job(root, source, dataset)
+        return runs[dataset]
+
+    return get
+
+
+@pytest.fixture(params=DATASETS)
+def scale_out_run(request, scale_out_runs) -> ScaleOutRun:
+    return scale_out_runs(request.param)
+
+
+def spark_key(key):
+    import dagster as dg
+
+    return dg.AssetKey(["spark", *key.path])
+
+
+def test_the_job_builds_every_model_on_spark(scale_out_run):
+    assert scale_out_run.recorded.status.value == "SUCCESS"
+    expected = {spark_key(key) for key in spm_dbt_models.keys}
+    assert expected <= scale_out_run.recorded.materialized
+    raw = {key for key in scale_out_run.recorded.materialized if key.path[:2] == ["spark", "raw"]}
     from ingestion.contract import OBJECTS
-    from ingestion.demo import generate
-    from ingestion.loader import load_object
 
-    generate(tmp_path / "landing", scale=0.05, seed=11, as_of=date.fromisoformat(AS_OF))
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
-        for source_object in OBJECTS:
-            load_object(con, tmp_path / "landing", source_object)
+    assert len(raw) == len(OBJECTS)
+    assert f"Registered {len(OBJECTS)} raw Parquet tables" in scale_out_run.stdout
 
-    dbt_build(tmp_path, "duckdb", {})
 
-    exported = export_raw(tmp_path / "warehouse.duckdb", tmp_path / "raw_parquet")
-    assert len(exported) == len(OBJECTS)
+def test_every_spark_mart_equals_duckdbs(scale_out_run):
+    evaluations = [
+        e for e in scale_out_run.recorded.check_evaluations if e.check_name == "equals_duckdb"
+    ]
+    assert {e.asset_key for e in evaluations} == {
+        spark_key(key) for key in models_in_schema("marts")
+    }
+    failed = {
+        e.asset_key.to_user_string(): e.metadata["differences"].value
+        for e in evaluations
+        if not e.passed
+    }
+    assert failed == {}
 
-    spark_logs = dbt_build(
-        tmp_path,
-        "spark",
-        {
-            "SPM_RAW_PARQUET_DIR": str(tmp_path / "raw_parquet"),
-            "SPM_SPARK_WAREHOUSE_DIR": str(tmp_path / "spark"),
-        },
+
+def test_data_tests_have_the_same_verdicts_on_both_engines(scale_out_run):
+    """Every dbt data test ran on Spark as a check of the Spark asset, with DuckDB's verdict."""
+    dbt_checks = {(tuple(spec.asset_key.path), spec.name) for spec in spm_dbt_models.check_specs}
+    verdicts: dict[str, dict] = {"duckdb": {}, "spark": {}}
+    for e in scale_out_run.recorded.check_evaluations:
+        path = tuple(e.asset_key.path)
+        engine, key = (
+            ("spark", (path[1:], e.check_name))
+            if path[0] == "spark"
+            else (
+                "duckdb",
+                (path, e.check_name),
+            )
+        )
+        if key in dbt_checks:
+            verdicts[engine][key] = (e.passed, e.severity.value)
+    assert set(verdicts["duckdb"]) == dbt_checks
+    assert verdicts["spark"] == verdicts["duckdb"]
+
+
+def test_unit_tests_pass_on_spark(scale_out_runs):
+    """The dbt unit tests (every formula's edge cases) on Spark, once, after the demo's build."""
+    scale_out_run = scale_out_runs("generated_run")
+    env = {
+        **scale_out_run.env,
+        "SPM_DBT_TARGET": "spark",
+        "DBT_TARGET_PATH": str(Path(scale_out_run.env["SPM_SPARK_WAREHOUSE_DIR"]) / "dbt_target"),
+        "DBT_LOG_PATH": str(Path(scale_out_run.env["SPM_SPARK_WAREHOUSE_DIR"]) / "dbt_logs"),
+    }
+    result = subprocess.run(
+        [DBT, "test", "--select", "test_type:unit"],
+        cwd=REPO_ROOT / "dbt_project",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
-    assert f"Registered {len(OBJECTS)} raw Parquet tables" in spark_logs
-
-    counts = compare_marts(
-        tmp_path / "warehouse.duckdb", tmp_path / "spark" / "warehouse" / "marts.db"
-    )
-    assert len(counts) == len(models_in_schema("marts"))
-    assert all(rows > 0 for rows in counts.values()), counts
+    assert result.returncode == 0, result.stdout[-8000:]
+    assert "ERROR=0" in result.stdout and "SKIP=0" in result.stdout, result.stdout[-3000:]
