@@ -24,18 +24,24 @@ from orchestration.defs.scale_out import definitions as scale_out  # noqa: E402
 from orchestration.defs.statements import definitions as statements  # noqa: E402
 from orchestration.settings import settings_from_env  # noqa: E402
 
-# Modules, not their ``defs``: Dagster accepts one Definitions object at module scope.
-defs = dg.Definitions.merge(
-    ingestion.defs,
-    quality.defs,
-    dbt.defs,
-    publish.defs,
-    statements.defs,
-    scale_out.defs,
-    automation.defs,
-    dg.Definitions(
-        resources={"settings": settings_from_env()},
-        # Steps are short and DuckDB allows one writer: run them in one process.
-        executor=dg.in_process_executor,
-    ),
-)
+
+def build_definitions() -> dg.Definitions:
+    """Every concern's definitions, the Spark scale-out ones only with ``SPM_SCALE_OUT=1``."""
+    return dg.Definitions.merge(
+        ingestion.defs,
+        quality.defs,
+        dbt.defs,
+        publish.defs,
+        statements.defs,
+        scale_out.scale_out_definitions(),
+        automation.automation_definitions(),
+        dg.Definitions(
+            resources={"settings": settings_from_env()},
+            # Steps are short and DuckDB allows one writer: run them in one process.
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+# Dagster accepts one Definitions object at module scope.
+defs = build_definitions()

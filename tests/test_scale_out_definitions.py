@@ -5,6 +5,7 @@ import dagster as dg
 import pytest
 
 from orchestration import settings as sv
+from orchestration.definitions import build_definitions
 from orchestration.definitions import defs as nightly_defs
 from orchestration.defs.dbt.assets import model_key, models_in_schema, spm_dbt_models
 from orchestration.defs.ingestion.assets import raw_asset_key
@@ -23,8 +24,7 @@ def defs():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SPM_SCALE_OUT", "1")
         patch.setenv("SPM_SCALE_OUT_CRON", "30 5 * * 1-5")
-        scale_out = scale_out_definitions()
-    merged = dg.Definitions.merge(nightly_defs, scale_out)
+        merged = build_definitions()
     dg.Definitions.validate_loadable(merged)
     return merged
 
@@ -41,6 +41,8 @@ def job_assets(defs, name: str) -> set[dg.AssetKey]:
 def test_off_by_default_the_code_location_has_no_spark(monkeypatch):
     monkeypatch.delenv("SPM_SCALE_OUT", raising=False)
     assert scale_out_definitions().assets in (None, [])
+    with pytest.raises(dg.DagsterInvariantViolationError):
+        nightly_defs.resolve_job_def("scale_out_materialization")
     keys = nightly_defs.resolve_asset_graph().get_all_asset_keys()
     assert not [key for key in keys if key.path[0] == SPARK]
 
@@ -86,8 +88,9 @@ def test_the_scale_out_job_builds_both_engines_and_publishes_nothing(defs, graph
     assert raw_asset_key("salesforce", "Opportunity") in selected
     assert dg.AssetKey("publish") not in selected
     assert not [key for key in selected if key.path[0] == "statements"]
-    checks = defs.resolve_job_def("scale_out_materialization").asset_layer.asset_graph
-    assert {k for k in checks.asset_check_keys if k.name == "equals_duckdb"}
+    job_graph = defs.resolve_job_def("scale_out_materialization").asset_layer.asset_graph
+    comparisons = {k for k in job_graph.asset_check_keys if k.name == "equals_duckdb"}
+    assert len(comparisons) == len(models_in_schema("marts"))
 
 
 def test_the_nightly_job_leaves_spark_out(defs):

@@ -1,4 +1,5 @@
-"""The nightly job: every asset and every check, as the schedule and the landing sensor run it.
+"""The jobs: the nightly one (every asset and every check, as the schedule and the landing sensor
+run it) and the Spark scale-out one (``SPM_SCALE_OUT=1``, docs/scale_out.md).
 
 Retries, and why a failed quality check is never one of them:
 
@@ -18,6 +19,7 @@ Retries, and why a failed quality check is never one of them:
 
 import dagster as dg
 
+from orchestration.defs.dbt.assets import spm_dbt_models
 from orchestration.defs.scale_out.keys import spark_selection
 
 NIGHTLY_JOB_NAME = "nightly_materialization"
@@ -39,6 +41,22 @@ nightly_materialization = dg.define_asset_job(
         "Every asset and asset check: ingestion, the Great Expectations gate on the raw "
         "sources, dbt build (models and tests) and publish. Run-level crashes are retried "
         f"(up to {MAX_RUN_RETRIES} times); a run failed by a check or a step is not."
+    ),
+    tags=RETRY_TAGS,
+)
+
+SCALE_OUT_JOB_NAME = "scale_out_materialization"
+
+# The Spark assets and every DuckDB dbt model (the comparison's reference; the whole build,
+# since a data test may read a model no mart needs), everything upstream of them (ingestion and
+# the raw gate) and their checks. Not publish, not the statements: the BI file is the nightly's.
+scale_out_materialization = dg.define_asset_job(
+    SCALE_OUT_JOB_NAME,
+    selection=(spark_selection() | dg.AssetSelection.assets(spm_dbt_models)).upstream(),
+    description=(
+        "The marts on Apache Spark (dbt target `spark`, docs/scale_out.md): ingestion and the "
+        "raw gate, the DuckDB build, raw exported to Parquet, `dbt build` on Spark with its data "
+        "tests as checks, and every Spark mart compared with DuckDB's. Publishes nothing."
     ),
     tags=RETRY_TAGS,
 )

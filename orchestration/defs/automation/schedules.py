@@ -1,40 +1,74 @@
-"""The nightly schedule: every asset and check, with ``as_of_date`` = the tick's date (UTC).
+"""The schedules: every asset and check nightly, and the Spark scale-out job (``SPM_SCALE_OUT=1``),
+each with ``as_of_date`` = the tick's date (UTC).
 
-``SPM_NIGHTLY_CRON`` (default ``0 2 * * *``, 02:00 UTC) sets when; it is read when the code
-location loads, since a schedule's cron is part of its definition.
+``SPM_NIGHTLY_CRON`` (default ``0 2 * * *``, 02:00 UTC) and ``SPM_SCALE_OUT_CRON`` (default
+``0 4 * * *``) set when; they are read when the code location loads, since a schedule's cron is
+part of its definition. The instance runs one run at a time (``dagster.yaml``), so a scale-out
+run that starts while the nightly one still runs waits in the queue.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 import dagster as dg
 
-from orchestration.defs.automation.jobs import nightly_materialization
-from orchestration.settings import CRON_VARIABLE, nightly_cron, settings_run_config
+from orchestration.defs.automation.jobs import nightly_materialization, scale_out_materialization
+from orchestration.settings import (
+    CRON_VARIABLE,
+    SCALE_OUT_CRON_VARIABLE,
+    nightly_cron,
+    scale_out_cron,
+    settings_run_config,
+)
 
 TIMEZONE = "UTC"
 
 
 def build_nightly_schedule(cron: str | None = None) -> dg.ScheduleDefinition:
-    cron = cron or nightly_cron()
+    return as_of_schedule(
+        "nightly_schedule",
+        nightly_materialization,
+        cron or nightly_cron(),
+        CRON_VARIABLE,
+        "Materializes every asset and check",
+    )
+
+
+def build_scale_out_schedule(cron: str | None = None) -> dg.ScheduleDefinition:
+    return as_of_schedule(
+        "scale_out_schedule",
+        scale_out_materialization,
+        cron or scale_out_cron(),
+        SCALE_OUT_CRON_VARIABLE,
+        "Builds the marts on Spark and compares them with DuckDB's",
+    )
+
+
+def as_of_schedule(
+    name: str, job: Any, cron: str, variable: str, what: str
+) -> dg.ScheduleDefinition:
+    """``job`` at ``cron`` (UTC) with ``as_of_date`` = the tick's date; a cron Dagster refuses
+    is a ``ValueError`` naming ``variable``."""
     try:
-        return _nightly_schedule(cron)
+        return _as_of_schedule(name, job, cron, variable, what)
     except dg.DagsterInvalidDefinitionError as error:
-        raise ValueError(f"{CRON_VARIABLE}={cron!r}: {error}") from error
+        raise ValueError(f"{variable}={cron!r}: {error}") from error
 
 
-def _nightly_schedule(cron: str) -> dg.ScheduleDefinition:
+def _as_of_schedule(
+    name: str, job: Any, cron: str, variable: str, what: str
+) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name="nightly_schedule",
+        name=name,
         cron_schedule=cron,
         execution_timezone=TIMEZONE,
-        job=nightly_materialization,
+        job=job,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=(
-            f"Materializes every asset and check at `{cron}` ({TIMEZONE}, `{CRON_VARIABLE}`) "
-            "with `as_of_date` = the tick's date."
+            f"{what} at `{cron}` ({TIMEZONE}, `{variable}`) with `as_of_date` = the tick's date."
         ),
     )
-    def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    def schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         tick = context.scheduled_execution_time or datetime.now(UTC)
         as_of = tick.astimezone(UTC).date()
         return dg.RunRequest(
@@ -42,4 +76,4 @@ def _nightly_schedule(cron: str) -> dg.ScheduleDefinition:
             tags={"spm/as_of_date": as_of.isoformat(), "spm/trigger": "schedule"},
         )
 
-    return nightly_schedule
+    return schedule

@@ -1,5 +1,5 @@
 """The scale-out path, when ``SPM_SCALE_OUT=1``: the raw Parquet export, the Spark dbt assets,
-the engine comparison, the job, its schedule and the ``spark`` resource.
+the engine comparison and the ``spark`` resource (the job and its schedule: ``defs/automation``).
 
 Off by default: the Spark build needs the spark extra and Java (``make install-spark``), and
 ``dagster asset materialize --select '*'`` would otherwise start a JVM on every run. With it on,
@@ -17,19 +17,10 @@ def scale_out_definitions() -> dg.Definitions:
         return dg.Definitions()
     from orchestration.defs.scale_out.checks import spark_marts_equal_duckdb
     from orchestration.defs.scale_out.dbt import spm_spark_dbt_models
-    from orchestration.defs.scale_out.jobs import (
-        build_scale_out_schedule,
-        scale_out_materialization,
-    )
     from orchestration.defs.scale_out.raw_parquet import raw_parquet
 
     return dg.Definitions(
         assets=[raw_parquet, spm_spark_dbt_models],
         asset_checks=[spark_marts_equal_duckdb],
-        jobs=[scale_out_materialization],
-        schedules=[build_scale_out_schedule()],
         resources={"spark": spark_settings_from_env()},
     )
-
-
-defs = scale_out_definitions()
