@@ -52,3 +52,14 @@
 {% macro money_sum(amount) -%}
     {{ dbt.cast('sum(' ~ amount ~ ')', 'decimal(38, 2)') }}
 {%- endmacro %}
+
+{#-
+    An amount of money computed as a DOUBLE, rounded to cents half away from zero as the decimal
+    number it stands for, the same on every engine: first to 6 decimals (dropping the binary
+    noise: 150.035 is stored as 150.03499999...), then to cents in DECIMAL. round(double, 2)
+    alone rounds the binary value on DuckDB (150.03) and the shortest decimal form on Spark
+    (150.04).
+-#}
+{% macro round_money(amount) -%}
+    cast(round(cast(round({{ amount }}, 6) as decimal(38, 6)), 2) as decimal(18, 2))
+{%- endmacro %}

@@ -114,8 +114,7 @@ select
     spans.credited_amount,
     cast(spans.cumulative_after - spans.credited_amount as decimal(18, 2)) as cumulative_before,
     cast(spans.cumulative_after as decimal(18, 2)) as cumulative_after,
-    cast(round(coalesce(tier_commissions.commission, 0), 2) as decimal(18, 2))
-        as commission_amount
+    {{ round_money('coalesce(tier_commissions.commission, 0)') }} as commission_amount
 from spans
 left join tier_commissions
     on

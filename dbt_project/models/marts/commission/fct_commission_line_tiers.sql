@@ -16,9 +16,9 @@ select
     floor_attainment,
     ceiling_attainment,
     rate_multiplier,
-    cast(round(tier_lower, 2) as decimal(18, 2)) as tier_lower_amount,
-    cast(round(tier_upper, 2) as decimal(18, 2)) as tier_upper_amount,
+    {{ round_money('tier_lower') }} as tier_lower_amount,
+    {{ round_money('tier_upper') }} as tier_upper_amount,
     base_rate * rate_multiplier as tier_rate,
-    cast(round(amount_in_tier, 2) as decimal(18, 2)) as amount_in_tier,
-    cast(round(commission_in_tier, 2) as decimal(18, 2)) as commission_in_tier
+    {{ round_money('amount_in_tier') }} as amount_in_tier,
+    {{ round_money('commission_in_tier') }} as commission_in_tier
 from line_tiers

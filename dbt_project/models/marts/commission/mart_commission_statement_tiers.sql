@@ -20,8 +20,8 @@ select
     quarter_tiers.floor_attainment,
     quarter_tiers.ceiling_attainment,
     quarter_tiers.rate_multiplier,
-    cast(round(quarter_tiers.tier_lower, 2) as decimal(18, 2)) as tier_lower_amount,
-    cast(round(quarter_tiers.tier_upper, 2) as decimal(18, 2)) as tier_upper_amount,
+    {{ round_money('quarter_tiers.tier_lower') }} as tier_lower_amount,
+    {{ round_money('quarter_tiers.tier_upper') }} as tier_upper_amount,
     quarter_tiers.base_rate * quarter_tiers.rate_multiplier as tier_rate,
     plan_quarters.cap_multiple,
     plan_quarters.clawback_days

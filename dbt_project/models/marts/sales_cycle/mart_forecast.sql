@@ -45,7 +45,7 @@ select
     cast(pipeline_amount as decimal(18, 2)) as pipeline_amount,
     cast(omitted_amount as decimal(18, 2)) as omitted_amount,
     open_opportunity_count,
-    cast(round(weighted_open_amount, 2) as decimal(18, 2)) as weighted_open_amount,
+    {{ round_money('weighted_open_amount') }} as weighted_open_amount,
     cast({{ forecast_commit_amount() }} as decimal(18, 2)) as forecast_commit_amount,
     cast({{ forecast_best_case_amount() }} as decimal(18, 2)) as forecast_best_case_amount
 from forecasts
