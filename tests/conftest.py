@@ -44,14 +44,15 @@ def pipeline_env(root: Path, as_of: str) -> dict[str, str]:
 
 def materialize(env: dict[str, str], *extra_args: str) -> subprocess.CompletedProcess:
     """The README's command: every asset, checks and publish, as a user runs it."""
-    command = [DAGSTER, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*"]
+    return dagster_cli(
+        env, "asset", "materialize", "-m", "orchestration.definitions", "--select", "*", *extra_args
+    )
+
+
+def dagster_cli(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """``dagster <args>`` from the repository root with ``env``, its output captured."""
     return subprocess.run(
-        [*command, *extra_args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+        [DAGSTER, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
