@@ -7,6 +7,9 @@ few in-process Dagster runs show the step, blocking and subsetting. Rules about 
 tests.
 """
 
+import importlib.util
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -500,3 +503,26 @@ def test_selecting_some_raw_objects_runs_only_their_suites(warehouse):
     assert event.asset_check_evaluation_data.asset_key == TIERS
     assert event.asset_check_evaluation_data.passed
     assert reads_tiers.key in {e.asset_key for e in result.get_asset_materialization_events()}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyspark") is None, reason="only with PySpark installed"
+)
+def test_great_expectations_loads_where_pyspark_takes_the_process_for_a_doctest():
+    """A run worker launched from the UI or the daemon has a main module without spec or file,
+    as ``python -c`` has: there, PySpark's Spark Connect import calls ``sys.exit(0)``, and the
+    raw gate's step died with SystemExit when Great Expectations imported it."""
+    script = (
+        "from orchestration.lib import gx_runner\n"
+        "context = gx_runner._context('/nonexistent-docs')\n"
+        "print('gx loaded', type(context).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "gx loaded" in result.stdout, result.stderr[-3000:]

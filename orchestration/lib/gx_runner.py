@@ -19,9 +19,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import importlib.util
 import operator
 import os
 import shutil
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,15 +111,33 @@ class SuiteResult:
 
 @functools.cache
 def gx() -> ModuleType:
-    """``great_expectations``, imported once, with analytics switched off first."""
+    """``great_expectations``, imported once, with analytics switched off and Spark Connect
+    hidden first (``hide_spark_connect``)."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    hide_spark_connect()
     import great_expectations
 
     return great_expectations
 
 
+def hide_spark_connect() -> None:
+    """Make ``pyspark.sql.connect`` unimportable in this process, where PySpark is installed.
+
+    Great Expectations imports it, when PySpark is there (the spark extra), to know Spark
+    Connect's DataFrame. PySpark's ``pyspark.sql.connect`` calls ``sys.exit(0)`` on import when
+    its optional dependencies (pyarrow, ...) are missing and the main module has neither a spec
+    nor a file, which it takes for a doctest run; a Dagster run worker launched from the UI or
+    the daemon is such a process, so the quality step died there with ``SystemExit(0)``. Nothing
+    here uses Spark Connect (the Spark build runs dbt in a subprocess), so an import of it fails
+    with ImportError instead, which Great Expectations handles.
+    """
+    if importlib.util.find_spec("pyspark") is not None:
+        sys.modules.setdefault("pyspark.sql.connect", None)
+
+
 @functools.lru_cache(maxsize=4)
 def _context(docs_dir: str) -> Any:
+    gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
