@@ -379,7 +379,7 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
         "SPM_SPARK_SHUFFLE_PARTITIONS": lambda v: parse_positive_int(
             "SPM_SPARK_SHUFFLE_PARTITIONS", v, 4
         ),
-        # The opt-in Spark test (tests/test_scale_out_spark.py, `make test-spark`).
+        # make test sets it: a missing Spark fails tests/test_scale_out_spark.py, not skips it.
         "SPM_TEST_SPARK": lambda v: parse_flag("SPM_TEST_SPARK", v),
     }
     for variable, default in SPARK_DIR_DEFAULTS.items():

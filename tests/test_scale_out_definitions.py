@@ -6,7 +6,6 @@ import pytest
 
 from orchestration import settings as sv
 from orchestration.definitions import build_definitions
-from orchestration.definitions import defs as nightly_defs
 from orchestration.defs.dbt.assets import model_key, models_in_schema, spm_dbt_models
 from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.defs.scale_out.definitions import scale_out_definitions
@@ -41,9 +40,10 @@ def job_assets(defs, name: str) -> set[dg.AssetKey]:
 def test_off_by_default_the_code_location_has_no_spark(monkeypatch):
     monkeypatch.delenv("SPM_SCALE_OUT", raising=False)
     assert scale_out_definitions().assets in (None, [])
+    off = build_definitions()
     with pytest.raises(dg.DagsterInvariantViolationError):
-        nightly_defs.resolve_job_def("scale_out_materialization")
-    keys = nightly_defs.resolve_asset_graph().get_all_asset_keys()
+        off.resolve_job_def("scale_out_materialization")
+    keys = off.resolve_asset_graph().get_all_asset_keys()
     assert not [key for key in keys if key.path[0] == SPARK]
 
 
@@ -97,6 +97,9 @@ def test_the_nightly_job_leaves_spark_out(defs):
     selected = job_assets(defs, "nightly_materialization")
     assert dg.AssetKey("publish") in selected
     assert not [key for key in selected if key.path[0] == SPARK]
+    checks = defs.resolve_job_def("nightly_materialization").asset_layer.asset_graph
+    nightly_checks = checks.asset_check_keys
+    assert nightly_checks and not [k for k in nightly_checks if k.asset_key.path[0] == SPARK]
 
 
 def test_the_schedule_takes_its_cron_from_the_environment(defs):

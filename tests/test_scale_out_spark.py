@@ -18,10 +18,12 @@ Spark is a failure, not a skip. A bare ``pytest`` without the extra skips this m
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,26 +108,34 @@ def launch_from_ui(env: dict[str, str]) -> str:
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        # Its own process group: the code server and run worker it starts end with it.
+        start_new_session=True,
     )
     try:
-        client = DagsterGraphQLClient("127.0.0.1", port_number=port, timeout=60)
+        # Ready when the UI's server answers; then one launch, whose errors are the test's.
         deadline = time.monotonic() + 180
         while True:
+            assert server.poll() is None, (home / "webserver.log").read_text()[-5000:]
+            assert time.monotonic() < deadline, "webserver did not start"
             try:
-                run_id = client.submit_job_execution(JOB)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
                 break
-            except Exception:
-                assert server.poll() is None, (home / "webserver.log").read_text()[-5000:]
-                assert time.monotonic() < deadline, "webserver did not take the launch"
+            except OSError:
                 time.sleep(2)
+        client = DagsterGraphQLClient("127.0.0.1", port_number=port, timeout=300)
+        run_id = client.submit_job_execution(JOB)
         deadline = time.monotonic() + 1800
         while client.get_run_status(run_id).value not in ("SUCCESS", "FAILURE", "CANCELED"):
             assert time.monotonic() < deadline, f"run {run_id} still going"
             time.sleep(5)
         assert client.get_run_status(run_id).value == "SUCCESS", run_id
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         log.close()
     # The run's own log lines (its compute logs) are not what the CLI prints: the stdout of
     # the dbt step is kept in the instance's compute log storage.

@@ -180,6 +180,7 @@ COMPARISONS = {
 
 
 def _row_condition(conditions: Sequence[Where]) -> Any:
+    gx()
     from great_expectations.expectations.row_conditions import AndCondition, Column
 
     built = [
@@ -194,6 +195,7 @@ def _row_condition(conditions: Sequence[Where]) -> Any:
 def build_expectation(expectation: Expectation, position: int) -> Any:
     """The GX expectation object. GX's own severity mirrors ours so Data Docs show it, and
     ``meta`` remembers the expectation's position to map GX's results back to it."""
+    gx()
     import great_expectations.expectations as gxe
 
     cls = getattr(gxe, _camel(expectation.type), None)

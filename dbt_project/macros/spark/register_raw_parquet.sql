@@ -1,7 +1,7 @@
 {#-
     On Spark (target type spark) the raw layer is Parquet: one folder per raw table under
     var('raw_parquet_dir') (SPM_RAW_PARQUET_DIR; relative to the repository root), written by
-    `python -m orchestration.scale_out export-raw`. Registers each source table of the project
+    the scale-out job's raw Parquet assets (or `python -m orchestration.cli.scale_out export-raw`). Registers each source table of the project
     as an external table over its folder, so sources read it like DuckDB's raw schema. The
     tables are re-created on every run, so a re-export with new columns is picked up. Runs
     on-run-start; does nothing on other targets.

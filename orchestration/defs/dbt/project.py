@@ -41,6 +41,9 @@ def prepare_manifest(project: DbtProject) -> None:
             str(project.project_dir),
             "--profiles-dir",
             str(project.profiles_dir),
+            # The assets' manifest is the DuckDB build's, whatever SPM_DBT_TARGET a shell set.
+            "--target",
+            "duckdb",
             "--target-path",
             str(target),
             "--log-path",

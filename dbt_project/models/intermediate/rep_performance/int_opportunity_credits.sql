@@ -56,7 +56,7 @@ select
     opportunity_id,
     rep_id,
     cast(split_percentage as double) as split_percentage,
-    cast(amount * split_percentage / 100 as decimal(18, 2)) as credited_amount,
+    {{ round_money('amount * split_percentage / 100') }} as credited_amount,
     is_split,
     close_date,
     is_won

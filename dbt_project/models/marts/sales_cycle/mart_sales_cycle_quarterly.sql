@@ -39,11 +39,8 @@ select
     win_rate,
     average_deal_size,
     avg_sales_cycle_days,
-    round(
-        {{ safe_divide(
-            '(won_count + lost_count) * average_deal_size * win_rate',
-            'avg_sales_cycle_days',
-        ) }},
-        2
-    ) as pipeline_velocity_per_day
+    cast({{ round_money(safe_divide(
+        '(won_count + lost_count) * average_deal_size * win_rate',
+        'avg_sales_cycle_days',
+    )) }} as double) as pipeline_velocity_per_day
 from ratios
