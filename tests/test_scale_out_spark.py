@@ -15,7 +15,6 @@ built relation's columns).
 Spark is a failure, not a skip. A bare ``pytest`` without the extra skips this module.
 """
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -31,6 +30,7 @@ import pytest
 import yaml
 
 from orchestration.defs.dbt.assets import models_in_schema, spm_dbt_models
+from orchestration.settings import scale_out_prerequisites
 from tests.conftest import REPO_ROOT, RecordedRun, dagster_cli, latest_run, pipeline_env
 
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -40,11 +40,8 @@ WEBSERVER = str(Path(sys.executable).parent / "dagster-webserver")
 
 
 def _missing() -> list[str]:
-    missing = [m for m in ("pyspark", "dbt.adapters.spark") if importlib.util.find_spec(m) is None]
-    java_home = os.environ.get("JAVA_HOME")
-    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
-        missing.append("java")
-    return missing
+    """What the scale-out job lacks on this machine, as the code location reports it."""
+    return scale_out_prerequisites(os.environ)
 
 
 def _required() -> bool:
@@ -55,14 +52,14 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(
         bool(_missing()) and not _required(),
-        reason=f"{', '.join(_missing())} not installed: make install-spark (make test does)",
+        reason="; ".join(_missing()),
     ),
 ]
 
 
 def test_spark_is_installed_where_it_is_required():
     """Under ``make test`` (and so CI) the Spark path must run, never skip."""
-    assert _missing() == [], f"make test installs these: {_missing()}"
+    assert _missing() == [], "make test installs them"
 
 
 @dataclass(frozen=True)
