@@ -78,7 +78,7 @@ BENCH_WORKDIR ?= /tmp/spm-bench
 BENCH_CACHE ?= data/bench-cache
 
 bench: install-bench
-	$(BIN)/python benchmarks/run_benchmark.py --scales $(SCALES) --seed $(SEED) \
+	$(BIN)/python -m benchmarks --scales $(SCALES) --seed $(SEED) \
 		--workdir $(BENCH_WORKDIR) --cache-dir $(BENCH_CACHE) \
 		--out docs/benchmarks.md --plot docs/img/benchmark_scaling.png
 
@@ -92,8 +92,11 @@ manifest: install
 demo-data: install
 	$(BIN)/python -m ingestion.demo --if-empty --scale $(SCALE) --seed $(SEED) --out $(SPM_LANDING_DIR)
 
+# The main command (orchestration/lib/dagster/pipeline.py names it for the tests and the benchmark).
+MATERIALIZE := $(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+
 run: install demo-data $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*'
+	$(MATERIALIZE)
 	$(BIN)/python -m orchestration.cli.report
 
 # The scale-out job (docs/scale_out.md) on the landing folder: ingestion and the raw gate, the
@@ -104,8 +107,7 @@ scale-out: install-spark demo-data $(DAGSTER_HOME)/dagster.yaml
 
 # Like `run`, with every incremental dbt model rebuilt from raw (`dbt build --full-refresh`).
 full-refresh: install demo-data $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize -m orchestration.definitions --select '*' \
-		--config-json '{"ops": {"spm_dbt_models": {"config": {"full_refresh": true}}}}'
+	$(MATERIALIZE) --config-json '{"ops": {"spm_dbt_models": {"config": {"full_refresh": true}}}}'
 	$(BIN)/python -m orchestration.cli.report
 
 # A commission statement per employee and quarter (HTML) from the published BI file only, into
@@ -128,7 +130,7 @@ lint: install manifest
 	cd dbt_project && SPM_WAREHOUSE=$(CURDIR)/data/lint/lint.duckdb \
 		../$(BIN)/python -m orchestration.cli.metrics validate-configs --skip-dw
 
-# The whole suite, the Spark path included (tests/test_scale_out_spark.py): SPM_TEST_SPARK=1
+# The whole suite, the Spark path included (tests/e2e/test_scale_out_spark.py): SPM_TEST_SPARK=1
 # makes a missing Spark a failure instead of a skip.
 test: lint install-spark
 	SPM_TEST_SPARK=1 $(BIN)/pytest -q
@@ -136,9 +138,9 @@ test: lint install-spark
 # The Spark path alone: the scale-out job on the demo, vendor-quirks and commission edge-case
 # data, every mart compared with DuckDB's, and the dbt unit tests on Spark (about 10 min).
 test-spark: install-spark
-	SPM_TEST_SPARK=1 $(BIN)/pytest -q tests/test_scale_out_spark.py
+	SPM_TEST_SPARK=1 $(BIN)/pytest -q tests/e2e/test_scale_out_spark.py
 
-# Dashboards (README "Dashboards (Superset)"): Superset 6 in its own venv, pinned by
+# Dashboards (bi/README.md): Superset 6 in its own venv, pinned by
 # bi/requirements-bi.lock (it pins pandas < 2.2 and SQLAlchemy 1.4, so it cannot share ours).
 BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
@@ -169,7 +171,7 @@ test-bi: install-bi
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		apt-get install -y chromium chromium-driver || \
 		{ apt-get update && apt-get install -y chromium chromium-driver; }
-	SPM_TEST_BI=1 $(BIN)/pytest -q tests/test_bi_superset.py
+	SPM_TEST_BI=1 $(BIN)/pytest -q tests/e2e/test_bi_superset.py
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Superset for the SPM dashboards, from its own venv (.venv-bi). Used by `make bi` and
-# tests/test_bi_superset.py.
+# tests/e2e/test_bi_superset.py.
 #   bi/superset.sh init             metadata (SQLite under $SUPERSET_HOME), admin user, roles
 #   bi/superset.sh import <zip>     the dashboards bundle (overwrites the earlier import)
 #   bi/superset.sh serve [port]     gunicorn on 127.0.0.1 (default 8088), in the foreground

@@ -19,8 +19,6 @@ MONEY = "DECIMAL(18,2)"
 DOUBLE = "DOUBLE"
 INT = "INTEGER"
 
-SCHEMA = "raw"
-
 
 def snake_case(name: str) -> str:
     """``OpportunityHistory`` -> ``opportunity_history``; ``comp_plans`` stays as it is."""

@@ -6,13 +6,13 @@ line of any byte offset (DuckDB reports rejected records by byte position).
 """
 
 import codecs
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-CHUNK = 1 << 20
+from spm_common.fingerprints import CHUNK
+
 BLANK_LINE = re.compile(rb"\n(?=\r?\n)")
 
 
@@ -23,14 +23,6 @@ class FileScan:
     undecodable_at: int | None  # byte offset of the first byte that is not UTF-8
     blank_lines: list[int]  # empty physical lines, inside quoted values or between records
     last_line: int  # the last physical line that is not empty (0: nothing but blank lines)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def scan_bytes(path: Path) -> FileScan:

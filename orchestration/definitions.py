@@ -9,7 +9,7 @@ sensors, failure alert), and the Spark scale-out path when ``SPM_SCALE_OUT=1``.
 # Configuration first, before anything is loaded, read or built: every SPM_* variable is
 # checked and all problems are reported together (settings.ConfigurationError). The imports
 # below prepare the dbt manifest when stale and build the schedule from SPM_* values.
-from orchestration.settings import check_environment
+from spm_common.settings import check_environment
 
 check_environment()
 
@@ -20,9 +20,9 @@ from orchestration.defs.dbt import definitions as dbt  # noqa: E402
 from orchestration.defs.ingestion import definitions as ingestion  # noqa: E402
 from orchestration.defs.publish import definitions as publish  # noqa: E402
 from orchestration.defs.quality import definitions as quality  # noqa: E402
+from orchestration.defs.resources import settings_from_env  # noqa: E402
 from orchestration.defs.scale_out import definitions as scale_out  # noqa: E402
 from orchestration.defs.statements import definitions as statements  # noqa: E402
-from orchestration.settings import settings_from_env  # noqa: E402
 
 
 def build_definitions() -> dg.Definitions:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ingestion.demo.generator import existing_csvs, generate
-from orchestration.settings import (
+from spm_common.settings import (
     AS_OF_DATE_VARIABLE,
     LANDING_DIR_VARIABLE,
     ConfigurationError,

@@ -16,6 +16,7 @@ import duckdb
 
 from ingestion.contract import OBJECTS, SourceObject
 from ingestion.demo.ids import KEY_PREFIX, sf_id
+from ingestion.landing import object_files
 
 # Activities get brand-new records; other objects only updated ones, since a copied opportunity,
 # split or history row would be a second record of the same business fact.
@@ -53,8 +54,7 @@ def _object_delta(
     share: float,
     deleted_share: float,
 ) -> int:
-    folder = landing / obj.folder
-    files = [str(p) for p in sorted(folder.glob("*.csv"))]
+    files = [str(p) for p in object_files(landing, obj)]
     con.execute(
         "create or replace temp table v as select * from read_csv(?, all_varchar = true, "
         "union_by_name = true, filename = true)",
@@ -111,7 +111,7 @@ def _object_delta(
             where pos >= {first_updated} and (pos - {first_updated}) % {every} = {every - 1}
             """
         )
-    out = folder / f"{obj.name}_{nightly.strftime('%Y%m%d')}T020000Z_delta.csv"
+    out = landing / obj.folder / f"{obj.name}_{nightly.strftime('%Y%m%d')}T020000Z_delta.csv"
     part = out.with_name(out.name + ".part")
     column_list = ", ".join(f'"{c}"' for c in columns)
     con.execute(f"copy (select {column_list} from picked order by pos) to '{part}' (header)")

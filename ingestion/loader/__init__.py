@@ -26,12 +26,11 @@ each value by the contract, rejecting what does not parse) and ``audit`` (the ``
 loaded files, rejected rows and files).
 """
 
-from ingestion.loader.audit import AUDIT_SCHEMA, FileRejection, ensure_audit_tables
+from ingestion.loader.audit import FileRejection, ensure_audit_tables
 from ingestion.loader.line_numbers import record_shifts
 from ingestion.loader.load import ObjectLoadResult, ensure_raw_table, load_object
 
 __all__ = [
-    "AUDIT_SCHEMA",
     "FileRejection",
     "ObjectLoadResult",
     "ensure_audit_tables",

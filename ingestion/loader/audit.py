@@ -13,9 +13,8 @@ from datetime import datetime
 
 import duckdb
 
-from ingestion.contract import SCHEMA, SourceObject
-
-AUDIT_SCHEMA = "audit"
+from ingestion.contract import SourceObject
+from spm_common.schemas import AUDIT_SCHEMA, RAW_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class FileRejection:
 
 
 def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(f"create schema if not exists {AUDIT_SCHEMA}")
     con.execute(
         f"""
@@ -141,6 +140,6 @@ def previous_outcomes(con: duckdb.DuckDBPyConnection, obj: SourceObject) -> dict
 
 def forget_file(con: duckdb.DuckDBPyConnection, obj: SourceObject, rel: str) -> None:
     """Remove everything an earlier load or rejection of this file left behind."""
-    con.execute(f"delete from {SCHEMA}.{obj.table} where _source_file = ?", [rel])
+    con.execute(f"delete from {RAW_SCHEMA}.{obj.table} where _source_file = ?", [rel])
     for table in ("loaded_files", "rejected_rows", "rejected_files"):
         con.execute(f"delete from {AUDIT_SCHEMA}.{table} where source_file = ?", [rel])

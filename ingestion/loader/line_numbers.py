@@ -19,7 +19,7 @@ import duckdb
 
 from ingestion.file_scan import FileScan, lines_at
 from ingestion.loader.audit import FileRejection
-from orchestration.lib.sql import quote_ident, sql_literal
+from spm_common.sql import quote_ident, sql_literal
 
 # DuckDB keeps at most this many characters of a rejected record; a longer one cannot be
 # delimited from its text, so we cannot tell which lines the records after it start on.

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.contract import PROVENANCE_COLUMNS, SCHEMA, SourceObject
-from ingestion.file_scan import file_sha256
+from ingestion.contract import PROVENANCE_COLUMNS, SourceObject
+from ingestion.landing import object_files
 from ingestion.loader.audit import (
     FileRejection,
     ensure_audit_tables,
@@ -20,7 +20,9 @@ from ingestion.loader.audit import (
 )
 from ingestion.loader.judge import StagedFile, judge_file
 from ingestion.loader.values import typed_expression
-from orchestration.lib.sql import quote_ident
+from spm_common.fingerprints import file_sha256
+from spm_common.schemas import RAW_SCHEMA
+from spm_common.sql import quote_ident
 
 
 @dataclass
@@ -41,7 +43,7 @@ class ObjectLoadResult:
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, obj: SourceObject, header: list[str]) -> None:
     """Create the raw table with the contract's columns; add any new extra column as VARCHAR."""
-    table = f"{SCHEMA}.{obj.table}"
+    table = f"{RAW_SCHEMA}.{obj.table}"
     columns = {**obj.columns, **PROVENANCE_COLUMNS}
     ddl = ", ".join(f"{quote_ident(name)} {dtype}" for name, dtype in columns.items())
     con.execute(f"create table if not exists {table} ({ddl})")
@@ -50,7 +52,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, obj: SourceObject, header: 
         for row in con.execute(
             "select column_name from information_schema.columns "
             "where table_schema = ? and table_name = ?",
-            [SCHEMA, obj.table],
+            [RAW_SCHEMA, obj.table],
         ).fetchall()
     }
     for name in header:
@@ -69,7 +71,7 @@ def insert_file(
     )
     con.execute(
         f"""
-        insert into {SCHEMA}.{obj.table} by name
+        insert into {RAW_SCHEMA}.{obj.table} by name
         select {select}, ? as _source_file, _source_line, ? as _file_hash, ? as _loaded_at
         from {staged.landing}
         """,
@@ -87,10 +89,9 @@ def load_object(
     Bad input is quarantined (see the module docstring); only errors outside the data, such as
     an unreadable landing folder or a full disk, raise.
     """
-    result = ObjectLoadResult(folder=obj.folder, table=f"{SCHEMA}.{obj.table}")
+    result = ObjectLoadResult(folder=obj.folder, table=f"{RAW_SCHEMA}.{obj.table}")
     now = datetime.now(UTC).replace(tzinfo=None)
-    folder = landing_dir / obj.folder
-    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    files = object_files(landing_dir, obj)
     # Timestamps without an offset are UTC (sources contract), whatever the machine's zone.
     con.execute("set TimeZone = 'UTC'")
     ensure_audit_tables(con)

@@ -7,7 +7,7 @@ import duckdb
 
 from ingestion.contract import EMPTY_DATES, ENUMERATIONS, SourceObject
 from ingestion.loader.line_numbers import BrokenRecord
-from orchestration.lib.sql import quote_ident, sql_literal
+from spm_common.sql import quote_ident, sql_literal
 
 TYPE_HINTS = {
     "BOOLEAN": "expected true or false",

@@ -5,9 +5,9 @@ import sys
 
 import duckdb
 
-from orchestration.lib.bi_file import MARTS_SCHEMA
-from orchestration.lib.sql import quote_ident
-from orchestration.settings import BI_DATABASE_VARIABLE, env_path
+from spm_common.schemas import MARTS_SCHEMA
+from spm_common.settings import BI_DATABASE_VARIABLE, env_path
+from spm_common.sql import quote_ident
 
 
 def main() -> int:

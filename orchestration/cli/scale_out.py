@@ -12,8 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from orchestration.lib.config_values import resolve_path
-from orchestration.lib.scale_out import compare_marts, export_raw
+from orchestration.lib.scale_out.compare import compare_marts, export_raw
+from spm_common.config_values import resolve_path
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,9 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from orchestration.lib.config_values import ConfigurationError, resolve_path
-from orchestration.lib.statements import StatementsError, money, render_statements
-from orchestration.settings import (
+from orchestration.lib.statements.render import StatementsError, money, render_statements
+from spm_common.config_values import ConfigurationError, resolve_path
+from spm_common.settings import (
     BI_DATABASE_VARIABLE,
     STATEMENTS_DIR_VARIABLE,
     check_environment,

@@ -19,15 +19,15 @@ import argparse
 import json
 from pathlib import Path
 
-from orchestration.defs.dbt.project import spm_dbt_project
-from orchestration.lib.semantic_sql import SemanticLayer
-from orchestration.lib.superset_bundle import (
+from orchestration.lib.bi.semantic_sql import SemanticLayer
+from orchestration.lib.bi.superset_bundle import (
     DEFAULT_BUNDLE,
     build_bundle,
     load_specs,
     write_bundle,
 )
-from orchestration.settings import BI_DATABASE_VARIABLE, env_path
+from orchestration.lib.dbt.project import spm_dbt_project
+from spm_common.settings import BI_DATABASE_VARIABLE, env_path
 
 
 def main(argv: list[str] | None = None) -> None:

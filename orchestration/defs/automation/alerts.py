@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from orchestration.settings import WEBHOOK_VARIABLE, ConfigurationError, alert_webhook
+from spm_common.settings import WEBHOOK_VARIABLE, ConfigurationError, alert_webhook
 
 LOGGER = logging.getLogger(__name__)
 

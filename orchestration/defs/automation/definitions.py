@@ -7,7 +7,7 @@ from orchestration.defs.automation.alerts import run_failure_alert
 from orchestration.defs.automation.jobs import nightly_materialization, scale_out_materialization
 from orchestration.defs.automation.schedules import build_nightly_schedule, build_scale_out_schedule
 from orchestration.defs.automation.sensors import landing_sensor
-from orchestration.settings import scale_out_enabled
+from spm_common.settings import scale_out_enabled
 
 
 def automation_definitions() -> dg.Definitions:

@@ -20,7 +20,7 @@ Retries, and why a failed quality check is never one of them:
 import dagster as dg
 
 from orchestration.defs.dbt.assets import spm_dbt_models
-from orchestration.defs.scale_out.keys import spark_selection
+from orchestration.lib.dagster.keys import spark_selection
 
 NIGHTLY_JOB_NAME = "nightly_materialization"
 MAX_RUN_RETRIES = 2

@@ -13,13 +13,8 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.automation.jobs import nightly_materialization, scale_out_materialization
-from orchestration.settings import (
-    CRON_VARIABLE,
-    SCALE_OUT_CRON_VARIABLE,
-    nightly_cron,
-    scale_out_cron,
-    settings_run_config,
-)
+from orchestration.defs.resources import settings_run_config
+from spm_common.settings import CRON_VARIABLE, SCALE_OUT_CRON_VARIABLE, nightly_cron, scale_out_cron
 
 TIMEZONE = "UTC"
 

@@ -7,17 +7,16 @@ changed for ``SPM_LANDING_SETTLE_SECONDS`` (default 60), so a copy in progress d
 run on half a file.
 """
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
-from ingestion.contract import OBJECTS
+from ingestion.landing import landing_files
 from orchestration.defs.automation.jobs import nightly_materialization
-from orchestration.settings import LANDING_DIR_VARIABLE, env_path, settle_seconds
+from spm_common.fingerprints import listing_digest, stat_entries
+from spm_common.settings import LANDING_DIR_VARIABLE, env_path, settle_seconds
 
 
 @dataclass(frozen=True)
@@ -28,22 +27,9 @@ class LandingState:
     fingerprint: str
 
 
-def landing_files(landing: Path) -> list[Path]:
-    """The CSV files the ingestion assets read: ``<landing>/<source>/<Object>/*.csv``."""
-    files: list[Path] = []
-    for obj in OBJECTS:
-        folder = landing / obj.folder
-        if folder.is_dir():
-            files += [path for path in folder.glob("*.csv") if path.is_file()]
-    return sorted(files)
-
-
 def landing_state(landing: Path) -> LandingState:
-    entries = []
-    for path in landing_files(landing):
-        stat = path.stat()
-        entries.append((path.relative_to(landing).as_posix(), stat.st_size, stat.st_mtime_ns))
-    digest = hashlib.sha256(json.dumps(entries).encode()).hexdigest()
+    entries = stat_entries(landing_files(landing), landing)
+    digest = listing_digest(entries)
     return LandingState(
         files=len(entries),
         bytes=sum(size for _, size, _ in entries),

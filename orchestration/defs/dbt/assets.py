@@ -13,9 +13,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
-from orchestration.defs.dbt.project import spm_dbt_project
 from orchestration.defs.dbt.translator import SpmDbtTranslator
-from orchestration.settings import SpmSettings, exported
+from orchestration.defs.resources import SpmSettings
+from orchestration.lib.dbt.project import spm_dbt_project
+from spm_common.settings import exported
 
 MARTS_GROUP = "marts"
 

@@ -3,8 +3,8 @@
 import dagster as dg
 
 from orchestration.defs.dbt.assets import spm_dbt_models
-from orchestration.defs.dbt.project import DBT_EXECUTABLE, spm_dbt_project
 from orchestration.defs.dbt.resource import SpmDbtCliResource
+from orchestration.lib.dbt.project import DBT_EXECUTABLE, spm_dbt_project
 
 defs = dg.Definitions(
     assets=[spm_dbt_models],

@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
-from orchestration.defs.ingestion.assets import raw_asset_key
+from orchestration.lib.dagster.keys import raw_asset_key
 
 
 class SpmDbtTranslator(DagsterDbtTranslator):

@@ -8,18 +8,15 @@ is retried by the step itself (``INGESTION_RETRY_POLICY``).
 
 import dagster as dg
 
-from ingestion.contract import SourceObject, snake_case
-from ingestion.loader import AUDIT_SCHEMA, FileRejection, ObjectLoadResult, load_object
+from ingestion.contract import SourceObject
+from ingestion.loader import FileRejection, ObjectLoadResult, load_object
 from orchestration.defs.ingestion.rejects import RejectSummary, reject_summary
-from orchestration.settings import SpmSettings
+from orchestration.defs.resources import SpmSettings
+from orchestration.lib.dagster.keys import raw_asset_key
+from spm_common.schemas import AUDIT_SCHEMA
 
 GROUP = "ingestion"
 INGESTION_RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL)
-
-
-def raw_asset_key(source: str, name: str) -> dg.AssetKey:
-    """Shared with the dbt translator so dbt sources map onto these assets."""
-    return dg.AssetKey(["raw", source, snake_case(name)])
 
 
 def log_rejects(

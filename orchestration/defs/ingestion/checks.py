@@ -20,15 +20,11 @@ import dagster as dg
 import duckdb
 
 from ingestion.contract import SourceObject
-from ingestion.loader import AUDIT_SCHEMA
-from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.defs.ingestion.rejects import reject_summary
-from orchestration.settings import (
-    DEFAULT_MAX_REJECT_RATE,
-    MAX_REJECT_RATE_VARIABLE,
-    SpmSettings,
-    max_reject_rate,
-)
+from orchestration.defs.resources import SpmSettings
+from orchestration.lib.dagster.keys import raw_asset_key
+from spm_common.schemas import AUDIT_SCHEMA
+from spm_common.settings import DEFAULT_MAX_REJECT_RATE, MAX_REJECT_RATE_VARIABLE, max_reject_rate
 
 STEP_NAME = "raw_reject_rates"
 BLOCKING = "rejects_within_threshold"

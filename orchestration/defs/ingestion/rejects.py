@@ -6,8 +6,8 @@ import dagster as dg
 import duckdb
 
 from ingestion.contract import SourceObject
-from ingestion.loader import AUDIT_SCHEMA
-from orchestration.lib.markdown import markdown_table
+from orchestration.lib.dagster.markdown import markdown_table
+from spm_common.schemas import AUDIT_SCHEMA
 
 REJECT_SAMPLE_SIZE = 10
 

@@ -1,6 +1,6 @@
 """Publish (write-audit-publish): the marts reach the BI file only when every check passed.
 
-BI tools read only ``$SPM_BI_DATABASE``, replaced whole by ``orchestration/lib/bi_file.py``.
+BI tools read only ``$SPM_BI_DATABASE``, replaced whole by ``orchestration/lib/publish/bi_file.py``.
 Publish waits for every dbt model it copies, i.e. every model built in schema ``marts`` (the
 marts and MetricFlow's time spine; keys from dagster-dbt), so a new mart is published without
 touching this file.
@@ -16,8 +16,10 @@ from collections.abc import Iterable, Mapping
 import dagster as dg
 
 from orchestration.defs.dbt.assets import models_in_schema
-from orchestration.lib.bi_file import publish_marts
-from orchestration.settings import SpmSettings, duckdb_memory_limit
+from orchestration.defs.resources import SpmSettings
+from orchestration.lib.publish.bi_file import publish_marts
+from spm_common.schemas import MARTS_SCHEMA
+from spm_common.settings import duckdb_memory_limit
 
 
 def blocking_check_problems(
@@ -75,7 +77,7 @@ def run_blocking_check_problems(context: dg.AssetExecutionContext) -> list[str]:
 
 @dg.asset(
     key="publish",
-    deps=models_in_schema("marts"),
+    deps=models_in_schema(MARTS_SCHEMA),
     group_name="publish",
     kinds={"duckdb"},
     description=(

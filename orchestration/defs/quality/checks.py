@@ -33,11 +33,11 @@ import dagster as dg
 
 from ingestion.contract import OBJECTS, OBJECTS_BY_FOLDER, SourceObject
 from ingestion.expectations import Frame, raw_suite
-from orchestration.defs.ingestion.assets import raw_asset_key
 from orchestration.defs.quality.results import CHECK_NAME, check_result, crashed_result
-from orchestration.lib.gx_frames import ValueSets, objects_read, read_batches
-from orchestration.lib.gx_runner import SuiteResult, build_docs, run_suite
-from orchestration.settings import SpmSettings
+from orchestration.defs.resources import SpmSettings
+from orchestration.lib.dagster.keys import raw_asset_key
+from orchestration.lib.quality.frames import ValueSets, objects_read, read_batches
+from orchestration.lib.quality.runner import SuiteResult, build_docs, run_suite
 
 STEP_NAME = "raw_great_expectations"
 DOCS_FOLDER = "gx_data_docs"

@@ -12,8 +12,8 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.lib.gx_runner import SuiteResult
-from orchestration.lib.markdown import cell, markdown_table
+from orchestration.lib.dagster.markdown import cell, markdown_table
+from orchestration.lib.quality.runner import SuiteResult
 
 CHECK_NAME = "great_expectations"
 ROWS_SHOWN = 10  # failing rows shown per failed expectation

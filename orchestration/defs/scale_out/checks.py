@@ -2,7 +2,7 @@
 
 One check ``equals_duckdb`` per Spark mart (``spark/<mart>``), all evaluated in one step that
 reads the DuckDB marts and the Spark marts' Parquet files (``compare_each`` in
-``orchestration/lib/scale_out.py``: the same columns, row count and values, doubles to 1e-9
+``orchestration/lib/scale_out/compare.py``: the same columns, row count and values, doubles to 1e-9
 relative). Each check depends on the DuckDB mart it compares with, so the job builds both.
 A difference fails the check with the rows and columns that differ in its metadata.
 """
@@ -12,9 +12,10 @@ from collections.abc import Iterator
 import dagster as dg
 
 from orchestration.defs.dbt.assets import models_in_schema
-from orchestration.defs.scale_out.keys import spark_key
-from orchestration.lib.scale_out import MARTS_SCHEMA, compare_each
-from orchestration.settings import SparkSettings, SpmSettings
+from orchestration.defs.resources import SparkSettings, SpmSettings
+from orchestration.lib.dagster.keys import spark_key
+from orchestration.lib.scale_out.compare import compare_each
+from spm_common.schemas import MARTS_SCHEMA
 
 CHECK_NAME = "equals_duckdb"
 

@@ -16,10 +16,11 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.assets import dbt_build_args
-from orchestration.defs.dbt.project import spm_dbt_project
 from orchestration.defs.dbt.translator import SpmDbtTranslator
-from orchestration.defs.scale_out.keys import SPARK_PREFIX, spark_key
-from orchestration.settings import SparkSettings, SpmSettings, exported
+from orchestration.defs.resources import SparkSettings, SpmSettings
+from orchestration.lib.dagster.keys import SPARK_PREFIX, spark_key
+from orchestration.lib.dbt.project import spm_dbt_project
+from spm_common.settings import exported
 
 
 class SparkDbtTranslator(SpmDbtTranslator):

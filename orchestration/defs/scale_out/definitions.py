@@ -9,7 +9,8 @@ dbt-spark, PySpark or Java is missing.
 
 import dagster as dg
 
-from orchestration.settings import scale_out_enabled, spark_settings_from_env
+from orchestration.defs.resources import spark_settings_from_env
+from spm_common.settings import scale_out_enabled
 
 
 def scale_out_definitions() -> dg.Definitions:

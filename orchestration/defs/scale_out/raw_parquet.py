@@ -3,8 +3,8 @@
 One asset per raw table (``spark/raw/<source>/<object>``), each downstream of its DuckDB raw
 asset, so a blocking check of the raw gate holds the export as it holds the DuckDB build. They
 are written by one step: ``export_raw`` writes each dataset beside its place and swaps it in
-(``orchestration/lib/scale_out.py``). On a cluster, ``SPM_RAW_PARQUET_DIR`` is the lake's folder
-Spark reads (docs/scale_out.md).
+(``orchestration/lib/scale_out/compare.py``). On a cluster, ``SPM_RAW_PARQUET_DIR`` is the
+lake's folder Spark reads (docs/scale_out.md).
 """
 
 from collections.abc import Iterator
@@ -12,10 +12,9 @@ from collections.abc import Iterator
 import dagster as dg
 
 from ingestion.contract import OBJECTS
-from orchestration.defs.ingestion.assets import raw_asset_key
-from orchestration.defs.scale_out.keys import spark_key
-from orchestration.lib.scale_out import export_raw
-from orchestration.settings import SparkSettings, SpmSettings
+from orchestration.defs.resources import SparkSettings, SpmSettings
+from orchestration.lib.dagster.keys import raw_asset_key, spark_key
+from orchestration.lib.scale_out.compare import export_raw
 
 GROUP = "spark_raw"
 

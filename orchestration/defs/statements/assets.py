@@ -7,8 +7,9 @@ warehouse, and records the publish run it comes from.
 
 import dagster as dg
 
-from orchestration.lib.statements import StatementsError, render_statements
-from orchestration.settings import SpmSettings, duckdb_memory_limit, statements_dir
+from orchestration.defs.resources import SpmSettings
+from orchestration.lib.statements.render import StatementsError, render_statements
+from spm_common.settings import duckdb_memory_limit, statements_dir
 
 PUBLISH_KEY = dg.AssetKey("publish")
 

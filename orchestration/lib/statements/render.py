@@ -1,0 +1,412 @@
+"""Commission statements: one self-contained HTML page per employee and quarter.
+
+Everything on a statement comes from the published BI file (``$SPM_BI_DATABASE``, opened
+read-only), never from the working warehouse, so a statement shows only numbers that passed
+every blocking check. Amounts are the marts' decimals, formatted, never recomputed:
+``mart_commission_statements`` (the summary), ``fct_commission_lines`` (booking and clawback
+lines), ``fct_commission_line_tiers`` (each booking line's part in each tier) and
+``mart_commission_statement_tiers`` (the plan's tiers, cap multiple and clawback window).
+
+The output folder is replaced whole: pages are written into a new hidden folder beside it, then
+a symlink is renamed over the output path (``os.replace``), so a reader sees the previous
+statements or the new ones, never a mix (the previous folder is kept until the next render).
+``manifest.json`` and every page's footer name the published file they come from (path,
+modification time, size, SHA-256, publish run).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+import duckdb
+import jinja2
+
+from spm_common.fingerprints import file_sha256
+from spm_common.schemas import MARTS_SCHEMA
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATEMENT_TEMPLATE = "commission_statement.html.j2"
+INDEX_TEMPLATE = "commission_statements_index.html.j2"
+MANIFEST = "manifest.json"
+VERSION_SUFFIX = ".render"
+REQUIRED_TABLES = (
+    "mart_commission_statements",
+    "fct_commission_lines",
+    "fct_commission_line_tiers",
+    "mart_commission_statement_tiers",
+    "dim_reps",
+)
+READ_ATTEMPTS = 3
+MINUS = "\u2212"  # the typographic minus sign of negative amounts
+
+
+class StatementsError(RuntimeError):
+    """Statements cannot be rendered (no published file, a mart missing, a foreign folder)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The published file the statements were read from."""
+
+    path: Path
+    modified_at: datetime
+    size: int
+    sha256: str
+    run_id: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "modified_at": self.modified_at.isoformat(timespec="seconds"),
+            "size": self.size,
+            "sha256": self.sha256,
+            "publish_run_id": self.run_id,
+        }
+
+
+@dataclass
+class Published:
+    """The rows of the commission marts, as published."""
+
+    statements: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    line_tiers: list[dict] = field(default_factory=list)
+    statement_tiers: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    out_dir: Path
+    count: int
+    total_payout: Decimal
+    seconds: float
+    source: Source
+
+
+# ------------------------------------------------------------------------- reading the file
+
+QUERIES = {
+    "statements": f"""
+        select statements.*, reps.rep_name
+        from {MARTS_SCHEMA}.mart_commission_statements as statements
+        left join {MARTS_SCHEMA}.dim_reps as reps on statements.rep_id = reps.rep_id
+        order by statements.quarter_start, statements.employee_id
+    """,
+    "lines": f"""
+        select *, date_diff('day', won_date, event_date) as days_to_event
+        from {MARTS_SCHEMA}.fct_commission_lines
+        order by employee_id, quarter_start, line_type, won_date, event_date, opportunity_id
+    """,
+    "line_tiers": f"""
+        select * from {MARTS_SCHEMA}.fct_commission_line_tiers
+        order by employee_id, quarter_start, opportunity_id, tier_number
+    """,
+    "statement_tiers": f"""
+        select * from {MARTS_SCHEMA}.mart_commission_statement_tiers
+        order by employee_id, quarter_start, tier_number
+    """,
+}
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def read_published(
+    bi_database: Path, run_id: str | None = None, memory_limit: str = "1GB"
+) -> tuple[Source, Published]:
+    """The commission marts of the published file and which file that was.
+
+    Publish replaces the file by a rename, so the file is the same one from the hash to the last
+    query exactly when its inode, modification time and size did not change meanwhile; if they
+    did (a publish landed), it is read again.
+    """
+    if not bi_database.is_file():
+        raise StatementsError(
+            f"No published BI file at {bi_database}: statements are rendered only from a "
+            "published state. Run the pipeline (`make run`) so that publish writes it, or point "
+            "SPM_BI_DATABASE at the published file."
+        )
+    for _ in range(READ_ATTEMPTS):
+        before = _fingerprint(bi_database)
+        sha256 = file_sha256(bi_database)
+        with duckdb.connect(
+            str(bi_database), read_only=True, config={"memory_limit": memory_limit}
+        ) as con:
+            tables = {
+                name
+                for (name,) in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = ?", [MARTS_SCHEMA]
+                ).fetchall()
+            }
+            missing = [t for t in REQUIRED_TABLES if t not in tables]
+            if missing:
+                raise StatementsError(
+                    f"{bi_database} has no {', '.join(f'{MARTS_SCHEMA}.{t}' for t in missing)}: "
+                    "it was published before these marts existed; run the pipeline to publish "
+                    "them."
+                )
+            published = Published(**{key: _rows(con, sql) for key, sql in QUERIES.items()})
+        if _fingerprint(bi_database) == before:
+            stat = bi_database.stat()
+            source = Source(
+                path=bi_database,
+                modified_at=datetime.fromtimestamp(stat.st_mtime, UTC),
+                size=stat.st_size,
+                sha256=sha256,
+                run_id=run_id,
+            )
+            return source, published
+    raise StatementsError(
+        f"{bi_database} was replaced {READ_ATTEMPTS} times while being read: try again"
+    )
+
+
+# ------------------------------------------------------------------- shaping the statements
+
+
+def statement_key(row: dict) -> tuple[str, date]:
+    return row["employee_id"], row["quarter_start"]
+
+
+def file_name(employee_id: str) -> str:
+    """``employee_id`` as a file name: as it is when it is plain, else percent-encoded."""
+    if re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", employee_id):
+        return f"{employee_id}.html"
+    return quote(employee_id, safe="").replace(".", "%2E") + ".html"
+
+
+def relative_path(row: dict) -> str:
+    return f"{row['quarter_start'].isoformat()}/{file_name(row['employee_id'])}"
+
+
+def build_statements(published: Published) -> list[dict]:
+    """One template context per statement: the statement row, its plan's tiers and terms, its
+    booking lines with their tier parts, and its clawback lines with the window that applied."""
+    lines = defaultdict(list)
+    for line in published.lines:
+        lines[statement_key(line)].append(line)
+    parts = defaultdict(dict)
+    for part in published.line_tiers:
+        parts[(*statement_key(part), part["opportunity_id"])][part["tier_number"]] = part
+    tiers = defaultdict(list)
+    plan_terms: dict[str, dict] = {}
+    for tier in published.statement_tiers:
+        tiers[statement_key(tier)].append(tier)
+        plan_terms.setdefault(tier["plan_id"], tier)
+
+    statements = []
+    for row in published.statements:
+        key = statement_key(row)
+        bookings = [
+            {**line, "parts": parts.get((*key, line["opportunity_id"]), {})}
+            for line in lines.get(key, [])
+            if line["line_type"] == "booking"
+        ]
+        clawbacks = [
+            {**line, "clawback_days": plan_terms.get(line["plan_id"], {}).get("clawback_days")}
+            for line in lines.get(key, [])
+            if line["line_type"] == "clawback"
+        ]
+        plan_tiers = tiers.get(key, [])
+        terms = plan_tiers[0] if plan_tiers else plan_terms.get(row["plan_id"], {})
+        statements.append(
+            {
+                "statement": row,
+                "display_name": row["rep_name"] or f"Employee {row['employee_id']}",
+                "path": relative_path(row),
+                "plan_name": terms.get("plan_name"),
+                "cap_multiple": terms.get("cap_multiple"),
+                "clawback_days": terms.get("clawback_days"),
+                "tiers": plan_tiers,
+                "bookings": bookings,
+                "clawbacks": clawbacks,
+            }
+        )
+    return statements
+
+
+# --------------------------------------------------------------------------------- filters
+
+
+def money(value: Decimal | float | int | None) -> str:
+    """``1,234.56``; a minus sign for negatives; an em dash for NULL."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value):,.2f}"
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:,.1f} %"
+
+
+def rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.7f}"
+
+
+def raw(value: object) -> str:
+    """A value as the marts hold it, for ``data-value`` attributes (tests read them)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(money=money, percent=percent, rate=rate, raw=raw)
+    return env
+
+
+# ----------------------------------------------------------------------- the output folder
+
+
+def _version_pattern(out_dir: Path) -> re.Pattern[str]:
+    return re.compile(rf"\.{re.escape(out_dir.name)}\.[0-9a-f]{{32}}{re.escape(VERSION_SUFFIX)}")
+
+
+@contextmanager
+def _renderer_lock(directory: Path) -> Iterator[None]:
+    """Renders into one folder take turns (the kernel drops the lock if the process dies)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Only a folder of earlier statements (or an empty one) is ever replaced."""
+    if out_dir.is_symlink():
+        if not _version_pattern(out_dir).fullmatch(Path(os.readlink(out_dir)).name):
+            raise StatementsError(
+                f"{out_dir} is a symlink to {os.readlink(out_dir)}, not to earlier statements: "
+                "choose another output folder (--out or SPM_STATEMENTS_DIR)"
+            )
+    elif out_dir.exists() and (
+        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file())
+    ):
+        raise StatementsError(
+            f"{out_dir} exists and does not hold commission statements (no {MANIFEST}): it "
+            "would be replaced whole; choose another output folder (--out or "
+            "SPM_STATEMENTS_DIR)"
+        )
+
+
+def _swap_in(out_dir: Path, version: Path) -> None:
+    """Point ``out_dir`` at ``version`` with one rename. The previous version stays until the
+    next render, so a reader who opened the index just before the swap can still open its
+    pages; older ones are removed."""
+    link = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.link")
+    os.symlink(version.name, link)
+    if out_dir.is_symlink():
+        previous = out_dir.with_name(os.readlink(out_dir))
+    elif out_dir.exists():
+        # A plain folder of earlier statements: moved aside once, a symlink from then on.
+        previous = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}{VERSION_SUFFIX}")
+        out_dir.rename(previous)
+    else:
+        previous = version
+    os.replace(link, out_dir)
+    pattern = _version_pattern(out_dir)
+    for path in out_dir.parent.iterdir():
+        if pattern.fullmatch(path.name) and path not in (version, previous):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def render_statements(
+    bi_database: Path, out_dir: Path, run_id: str | None = None, memory_limit: str = "1GB"
+) -> RenderResult:
+    """Render every statement of the published file into ``out_dir`` (replaced whole)."""
+    started = time.monotonic()
+    source, published = read_published(bi_database, run_id, memory_limit)
+    statements = build_statements(published)
+    rendered_at = datetime.now(UTC).isoformat(timespec="seconds")
+    env = environment()
+    page = env.get_template(STATEMENT_TEMPLATE)
+    total_payout = sum((s["statement"]["payout_amount"] for s in statements), Decimal("0.00"))
+
+    out_dir = out_dir.absolute()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _renderer_lock(out_dir.parent):
+        _check_replaceable(out_dir)
+        version = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}{VERSION_SUFFIX}")
+        try:
+            for context in statements:
+                text = page.render(**context, source=source, rendered_at=rendered_at)
+                _write(version / context["path"], text)
+            quarters = defaultdict(list)
+            for context in statements:
+                quarters[context["statement"]["quarter_start"]].append(context)
+            for members in quarters.values():
+                members.sort(key=lambda c: (c["display_name"], c["statement"]["employee_id"]))
+            index = env.get_template(INDEX_TEMPLATE).render(
+                quarters=sorted(quarters.items(), reverse=True),
+                count=len(statements),
+                total_payout=total_payout,
+                source=source,
+                rendered_at=rendered_at,
+            )
+            _write(version / "index.html", index)
+            manifest = {
+                "source": source.as_json(),
+                "rendered_at": rendered_at,
+                "statements": len(statements),
+                "total_payout": str(total_payout),
+                "files": [
+                    {
+                        "employee_id": c["statement"]["employee_id"],
+                        "quarter_start": c["statement"]["quarter_start"].isoformat(),
+                        "path": c["path"],
+                        "payout_amount": str(c["statement"]["payout_amount"]),
+                    }
+                    for c in statements
+                ],
+            }
+            _write(version / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+            _swap_in(out_dir, version)
+        except BaseException:
+            shutil.rmtree(version, ignore_errors=True)
+            raise
+    return RenderResult(
+        out_dir=out_dir,
+        count=len(statements),
+        total_payout=total_payout,
+        seconds=time.monotonic() - started,
+        source=source,
+    )
