@@ -17,9 +17,12 @@
     table format with merge (Delta, Iceberg), see docs/scale_out.md.
 -#}
 
-{#- Current version per `key` among `relation`'s rows (a CTE with the model's column names). -#}
-{% macro incremental_latest_version(relation, key, order_by) -%}
-    {%- if is_incremental() %}
+{#-
+    current_version (macros/current_version.sql) in an incremental run: the current version per
+    `key` (one column) of the records that may have changed, among `relation`'s rows (a CTE with
+    the model's column names).
+-#}
+{% macro incremental_current_version(relation, key, order_by) -%}
     select *
     from (
         select
@@ -50,9 +53,6 @@
         )
     ) as ranked
     where _version_rank = 1
-    {%- else %}
-    {{ latest_version(relation, key, order_by) }}
-    {%- endif %}
 {%- endmacro %}
 
 {#- Post-hook: drop records none of whose versions is left in raw (their files were removed). -#}

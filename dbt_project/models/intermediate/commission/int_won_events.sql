@@ -8,11 +8,7 @@ opportunities as (
 ),
 
 history as (
-    select * from {{ ref('stg_salesforce__opportunity_history') }}
-),
-
-stages as (
-    select * from {{ ref('stg_salesforce__opportunity_stages') }}
+    select * from {{ ref('int_opportunity_history') }}
 ),
 
 live_history as (
@@ -21,14 +17,10 @@ live_history as (
         history.opportunity_id,
         history.amount,
         history.created_at,
-        coalesce(stages.is_won, false) as is_won_stage,
-        coalesce({{ is_lost_stage('stages.is_closed', 'stages.is_won') }}, false)
+        coalesce(history.is_won_stage, false) as is_won_stage,
+        coalesce({{ is_lost_stage('history.is_closed_stage', 'history.is_won_stage') }}, false)
             as is_lost_stage
     from history
-    inner join opportunities
-        on history.opportunity_id = opportunities.opportunity_id
-    left join stages
-        on history.stage_name = stages.api_name
     where history.created_at < {{ as_of_day_end() }}
 ),
 

@@ -3,26 +3,7 @@
 with
 
 history as (
-    select * from {{ ref('stg_salesforce__opportunity_history') }}
-),
-
-opportunities as (
-    select * from {{ ref('int_opportunities') }}
-),
-
-stages as (
-    select * from {{ ref('stg_salesforce__opportunity_stages') }}
-),
-
-live_history as (
-    select
-        history.opportunity_history_id,
-        history.opportunity_id,
-        history.stage_name,
-        history.created_at
-    from history
-    inner join opportunities
-        on history.opportunity_id = opportunities.opportunity_id
+    select * from {{ ref('int_opportunity_history') }}
 ),
 
 stage_changes as (
@@ -30,6 +11,9 @@ stage_changes as (
         opportunity_history_id,
         opportunity_id,
         stage_name,
+        stage_order,
+        is_closed_stage,
+        is_won_stage,
         created_at,
         case
             when stage_name = lag(stage_name) over (
@@ -38,13 +22,16 @@ stage_changes as (
             ) then 0
             else 1
         end as starts_stint
-    from live_history
+    from history
 ),
 
 numbered_rows as (
     select
         opportunity_id,
         stage_name,
+        stage_order,
+        is_closed_stage,
+        is_won_stage,
         created_at,
         sum(starts_stint) over (
             partition by opportunity_id
@@ -54,17 +41,24 @@ numbered_rows as (
     from stage_changes
 ),
 
+-- The stage's order and flags depend on stage_name only (one OpportunityStage per ApiName).
 stints as (
     select
         opportunity_id,
         stint_number,
         stage_name,
+        stage_order,
+        is_closed_stage,
+        is_won_stage,
         min(created_at) as entered_at
     from numbered_rows
     group by
         opportunity_id,
         stint_number,
-        stage_name
+        stage_name,
+        stage_order,
+        is_closed_stage,
+        is_won_stage
 ),
 
 bounded_stints as (
@@ -72,6 +66,9 @@ bounded_stints as (
         opportunity_id,
         stint_number,
         stage_name,
+        stage_order,
+        is_closed_stage,
+        is_won_stage,
         entered_at,
         lead(entered_at) over (
             partition by opportunity_id
@@ -85,9 +82,10 @@ select
     bounded_stints.opportunity_id,
     cast(bounded_stints.stint_number as bigint) as stint_number,
     bounded_stints.stage_name,
-    stages.sort_order as stage_order,
-    stages.is_won,
-    {{ is_lost_stage('stages.is_closed', 'stages.is_won') }} as is_lost,
+    bounded_stints.stage_order,
+    bounded_stints.is_won_stage as is_won,
+    {{ is_lost_stage('bounded_stints.is_closed_stage', 'bounded_stints.is_won_stage') }}
+        as is_lost,
     bounded_stints.entered_at,
     bounded_stints.exited_at,
     {{ duration_milliseconds('bounded_stints.entered_at', 'bounded_stints.exited_at') }}
@@ -98,5 +96,3 @@ select
     ) / {{ milliseconds_per('day') }} as days_in_stage,
     bounded_stints.stint_number = bounded_stints.stint_count as is_current
 from bounded_stints
-left join stages
-    on bounded_stints.stage_name = stages.api_name

@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('enablement', 'coaching_sessions') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='session_id',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         session_id,
@@ -39,9 +24,21 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='session_id') }}
 )
 
-select * from renamed
+select
+    session_id,
+    coach_employee_id,
+    rep_employee_id,
+    session_type,
+    status,
+    duration_minutes,
+    started_at,
+    _source_file,
+    _source_line
+from current_versions

@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('enablement', 'training_assignments') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='assignment_id',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         assignment_id,
@@ -45,9 +30,25 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='assignment_id') }}
 )
 
-select * from renamed
+select
+    assignment_id,
+    employee_id,
+    course_id,
+    course_name,
+    course_category,
+    status,
+    score,
+    duration_minutes,
+    assigned_date,
+    due_date,
+    completed_at,
+    _source_file,
+    _source_line
+from current_versions

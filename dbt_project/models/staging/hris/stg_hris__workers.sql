@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('hris', 'workers') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='employee_id',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         employee_id,
@@ -42,9 +27,26 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='employee_id') }}
 )
 
-select * from renamed
+select
+    employee_id,
+    manager_employee_id,
+    first_name,
+    last_name,
+    work_email,
+    department,
+    job_title,
+    location,
+    termination_type,
+    employment_status,
+    hire_date,
+    termination_date,
+    _source_file,
+    _source_line
+from current_versions

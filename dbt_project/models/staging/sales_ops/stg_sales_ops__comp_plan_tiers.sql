@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('sales_ops', 'comp_plan_tiers') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='plan_id, floor_attainment',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         plan_id,
@@ -32,9 +17,18 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='plan_id, floor_attainment') }}
 )
 
-select * from renamed
+select
+    plan_id,
+    floor_attainment,
+    ceiling_attainment,
+    rate_multiplier,
+    _source_file,
+    _source_line
+from current_versions

@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('sales_ops', 'comp_plans') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='plan_id',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         plan_id,
@@ -34,9 +19,18 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='plan_id') }}
 )
 
-select * from renamed
+select
+    plan_id,
+    plan_name,
+    cap_multiple,
+    clawback_days,
+    _source_file,
+    _source_line
+from current_versions

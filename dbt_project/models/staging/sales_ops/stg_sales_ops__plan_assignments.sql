@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('sales_ops', 'plan_assignments') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='employee_id, plan_id, effective_start',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         employee_id,
@@ -35,9 +20,19 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='employee_id, plan_id, effective_start') }}
 )
 
-select * from renamed
+select
+    employee_id,
+    plan_id,
+    quarterly_target_incentive,
+    effective_start,
+    effective_end,
+    _source_file,
+    _source_line
+from current_versions

@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('sales_ops', 'quotas') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='employee_id, month_start',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         employee_id,
@@ -33,9 +18,17 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='employee_id, month_start') }}
 )
 
-select * from renamed
+select
+    employee_id,
+    quota_amount,
+    month_start,
+    _source_file,
+    _source_line
+from current_versions

@@ -1,41 +1,48 @@
 with
 
 source as (
-
     select * from {{ source('salesforce', 'account') }}
-
-),
-
-deduplicated as (
-
-    {{ salesforce_latest_version('source') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as account_id,
-        "OwnerId" as owner_id,
+        {{ adapter.quote('Id') }} as account_id,
+        {{ adapter.quote('OwnerId') }} as owner_id,
 
         ---------- text
-        "Name" as account_name,
-        "Industry" as industry,
-        "Type" as account_type,
-        "BillingCountry" as billing_country,
+        {{ adapter.quote('Name') }} as account_name,
+        {{ adapter.quote('Industry') }} as industry,
+        {{ adapter.quote('Type') }} as account_type,
+        {{ adapter.quote('BillingCountry') }} as billing_country,
+
+        ---------- booleans
+        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- timestamps
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('CreatedDate') }} as created_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-    where not coalesce("IsDeleted", false)
-
+current_versions as (
+    {{ salesforce_current_version('renamed', key='account_id') }}
 )
 
-select * from renamed
+select
+    account_id,
+    owner_id,
+    account_name,
+    industry,
+    account_type,
+    billing_country,
+    created_at,
+    system_modstamp_at,
+    _source_file,
+    _source_line
+from current_versions
+where not is_deleted

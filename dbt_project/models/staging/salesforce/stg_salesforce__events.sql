@@ -3,9 +3,7 @@
 with
 
 current_versions as (
-
     select * from {{ ref('base_salesforce__events') }}
-
 )
 
 select
@@ -32,6 +30,5 @@ select
     ---------- lineage
     _source_file,
     _source_line
-
 from current_versions
 where not is_deleted

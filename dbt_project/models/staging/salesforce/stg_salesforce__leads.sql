@@ -1,47 +1,54 @@
 with
 
 source as (
-
     select * from {{ source('salesforce', 'lead') }}
-
-),
-
-deduplicated as (
-
-    {{ salesforce_latest_version('source') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as lead_id,
-        "OwnerId" as owner_id,
-        "ConvertedOpportunityId" as converted_opportunity_id,
-        "ConvertedAccountId" as converted_account_id,
+        {{ adapter.quote('Id') }} as lead_id,
+        {{ adapter.quote('OwnerId') }} as owner_id,
+        {{ adapter.quote('ConvertedOpportunityId') }} as converted_opportunity_id,
+        {{ adapter.quote('ConvertedAccountId') }} as converted_account_id,
 
         ---------- text
-        "Status" as lead_status,
-        "LeadSource" as lead_source,
+        {{ adapter.quote('Status') }} as lead_status,
+        {{ adapter.quote('LeadSource') }} as lead_source,
 
         ---------- booleans
-        "IsConverted" as is_converted,
+        {{ adapter.quote('IsConverted') }} as is_converted,
+        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- dates
-        "ConvertedDate" as converted_date,
+        {{ adapter.quote('ConvertedDate') }} as converted_date,
 
         ---------- timestamps
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('CreatedDate') }} as created_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-    where not coalesce("IsDeleted", false)
-
+current_versions as (
+    {{ salesforce_current_version('renamed', key='lead_id') }}
 )
 
-select * from renamed
+select
+    lead_id,
+    owner_id,
+    converted_opportunity_id,
+    converted_account_id,
+    lead_status,
+    lead_source,
+    is_converted,
+    converted_date,
+    created_at,
+    system_modstamp_at,
+    _source_file,
+    _source_line
+from current_versions
+where not is_deleted

@@ -1,54 +1,67 @@
 with
 
 source as (
-
     select * from {{ source('salesforce', 'opportunity') }}
-
-),
-
-deduplicated as (
-
-    {{ salesforce_latest_version('source') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as opportunity_id,
-        "AccountId" as account_id,
-        "OwnerId" as owner_id,
+        {{ adapter.quote('Id') }} as opportunity_id,
+        {{ adapter.quote('AccountId') }} as account_id,
+        {{ adapter.quote('OwnerId') }} as owner_id,
 
         ---------- text
-        "Name" as opportunity_name,
-        "StageName" as stage_name,
-        "Type" as opportunity_type,
-        "LeadSource" as lead_source,
-        {{ forecast_category_label('"ForecastCategoryName"') }} as forecast_category_name,
+        {{ adapter.quote('Name') }} as opportunity_name,
+        {{ adapter.quote('StageName') }} as stage_name,
+        {{ adapter.quote('Type') }} as opportunity_type,
+        {{ adapter.quote('LeadSource') }} as lead_source,
+        {{ forecast_category_label(adapter.quote('ForecastCategoryName')) }}
+            as forecast_category_name,
 
         ---------- numerics
-        "Amount" as amount,
-        "Probability" as probability,
+        {{ adapter.quote('Amount') }} as amount,
+        {{ adapter.quote('Probability') }} as probability,
 
         ---------- booleans
-        "IsClosed" as is_closed,
-        "IsWon" as is_won,
+        {{ adapter.quote('IsClosed') }} as is_closed,
+        {{ adapter.quote('IsWon') }} as is_won,
+        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- dates
-        "CloseDate" as close_date,
+        {{ adapter.quote('CloseDate') }} as close_date,
 
         ---------- timestamps
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('CreatedDate') }} as created_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-    where not coalesce("IsDeleted", false)
-
+current_versions as (
+    {{ salesforce_current_version('renamed', key='opportunity_id') }}
 )
 
-select * from renamed
+select
+    opportunity_id,
+    account_id,
+    owner_id,
+    opportunity_name,
+    stage_name,
+    opportunity_type,
+    lead_source,
+    forecast_category_name,
+    amount,
+    probability,
+    is_closed,
+    is_won,
+    close_date,
+    created_at,
+    system_modstamp_at,
+    _source_file,
+    _source_line
+from current_versions
+where not is_deleted

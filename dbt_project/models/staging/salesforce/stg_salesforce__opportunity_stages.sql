@@ -1,46 +1,53 @@
 with
 
 source as (
-
     select * from {{ source('salesforce', 'opportunity_stage') }}
-
-),
-
-deduplicated as (
-
-    {{ salesforce_latest_version('source') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as opportunity_stage_id,
+        {{ adapter.quote('Id') }} as opportunity_stage_id,
 
         ---------- text
-        "ApiName" as api_name,
-        "MasterLabel" as stage_label,
-        {{ forecast_category_label('"ForecastCategoryName"') }} as forecast_category_name,
+        {{ adapter.quote('ApiName') }} as api_name,
+        {{ adapter.quote('MasterLabel') }} as stage_label,
+        {{ forecast_category_label(adapter.quote('ForecastCategoryName')) }}
+            as forecast_category_name,
 
         ---------- numerics
-        "SortOrder" as sort_order,
-        "DefaultProbability" as default_probability,
+        {{ adapter.quote('SortOrder') }} as sort_order,
+        {{ adapter.quote('DefaultProbability') }} as default_probability,
 
         ---------- booleans
-        "IsActive" as is_active,
-        "IsClosed" as is_closed,
-        "IsWon" as is_won,
+        {{ adapter.quote('IsActive') }} as is_active,
+        {{ adapter.quote('IsClosed') }} as is_closed,
+        {{ adapter.quote('IsWon') }} as is_won,
 
         ---------- timestamps
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ salesforce_current_version('renamed', key='opportunity_stage_id') }}
 )
 
-select * from renamed
+select
+    opportunity_stage_id,
+    api_name,
+    stage_label,
+    forecast_category_name,
+    sort_order,
+    default_probability,
+    is_active,
+    is_closed,
+    is_won,
+    system_modstamp_at,
+    _source_file,
+    _source_line
+from current_versions

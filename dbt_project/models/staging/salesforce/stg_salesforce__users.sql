@@ -1,47 +1,56 @@
 with
 
 source as (
-
     select * from {{ source('salesforce', 'user') }}
-
-),
-
-deduplicated as (
-
-    {{ salesforce_latest_version('source') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as user_id,
-        "ManagerId" as manager_id,
-        "UserRoleId" as user_role_id,
-        "EmployeeNumber" as employee_number,
+        {{ adapter.quote('Id') }} as user_id,
+        {{ adapter.quote('ManagerId') }} as manager_id,
+        {{ adapter.quote('UserRoleId') }} as user_role_id,
+        {{ adapter.quote('EmployeeNumber') }} as employee_number,
 
         ---------- text
-        "Name" as user_name,
-        "FirstName" as first_name,
-        "LastName" as last_name,
-        "Email" as email,
-        "Title" as title,
-        "Department" as department,
+        {{ adapter.quote('Name') }} as user_name,
+        {{ adapter.quote('FirstName') }} as first_name,
+        {{ adapter.quote('LastName') }} as last_name,
+        {{ adapter.quote('Email') }} as email,
+        {{ adapter.quote('Title') }} as title,
+        {{ adapter.quote('Department') }} as department,
 
         ---------- booleans
-        "IsActive" as is_active,
+        {{ adapter.quote('IsActive') }} as is_active,
 
         ---------- timestamps
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('CreatedDate') }} as created_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ salesforce_current_version('renamed', key='user_id') }}
 )
 
-select * from renamed
+select
+    user_id,
+    manager_id,
+    user_role_id,
+    employee_number,
+    user_name,
+    first_name,
+    last_name,
+    email,
+    title,
+    department,
+    is_active,
+    created_at,
+    system_modstamp_at,
+    _source_file,
+    _source_line
+from current_versions

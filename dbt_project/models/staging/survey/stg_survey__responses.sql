@@ -1,25 +1,10 @@
 with
 
 source as (
-
     select * from {{ source('survey', 'responses') }}
-
-),
-
-deduplicated as (
-
-    {{
-        latest_version(
-            'source',
-            partition_by='response_id, question_id',
-            order_by='_source_file desc, _source_line desc'
-        )
-    }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
         survey_id,
@@ -41,9 +26,23 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
+    from source
+),
 
-    from deduplicated
-
+current_versions as (
+    {{ current_version('renamed', key='response_id, question_id') }}
 )
 
-select * from renamed
+select
+    survey_id,
+    response_id,
+    question_id,
+    employee_id,
+    survey_name,
+    question_text,
+    factor,
+    score,
+    submitted_at,
+    _source_file,
+    _source_line
+from current_versions

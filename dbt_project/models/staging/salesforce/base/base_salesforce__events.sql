@@ -2,62 +2,55 @@
 {{
     config(
         unique_key='event_id',
-        post_hook="{{ delete_vanished_versions(source('salesforce', 'event'), 'Id', 'event_id') }}",
+        post_hook="{{ delete_vanished_versions(
+            source('salesforce', 'event'),
+            adapter.quote('Id'),
+            'event_id'
+        ) }}",
     )
 }}
 
 with
 
 source as (
-
     select * from {{ source('salesforce', 'event') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as event_id,
-        "OwnerId" as owner_id,
-        "WhoId" as who_id,
-        "WhatId" as what_id,
-        "AccountId" as account_id,
+        {{ adapter.quote('Id') }} as event_id,
+        {{ adapter.quote('OwnerId') }} as owner_id,
+        {{ adapter.quote('WhoId') }} as who_id,
+        {{ adapter.quote('WhatId') }} as what_id,
+        {{ adapter.quote('AccountId') }} as account_id,
 
         ---------- text
-        "Subject" as subject,
-        "Type" as event_type,
+        {{ adapter.quote('Subject') }} as subject,
+        {{ adapter.quote('Type') }} as event_type,
 
         ---------- numerics
-        "DurationInMinutes" as duration_in_minutes,
+        {{ adapter.quote('DurationInMinutes') }} as duration_in_minutes,
 
         ---------- booleans
-        coalesce("IsDeleted", false) as is_deleted,
+        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- timestamps
-        "StartDateTime" as start_at,
-        "EndDateTime" as end_at,
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('StartDateTime') }} as start_at,
+        {{ adapter.quote('EndDateTime') }} as end_at,
+        {{ adapter.quote('CreatedDate') }} as created_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line,
         _file_hash,
         _loaded_at
-
     from source
-
 ),
 
 current_versions as (
-
-    {{ incremental_latest_version(
-        'renamed',
-        key='event_id',
-        order_by='system_modstamp_at desc nulls last, _source_file desc, _source_line desc',
-    ) }}
-
+    {{ salesforce_current_version('renamed', key='event_id') }}
 )
 
 select

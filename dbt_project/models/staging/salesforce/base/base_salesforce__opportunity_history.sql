@@ -4,7 +4,9 @@
     config(
         unique_key='opportunity_history_id',
         post_hook="{{ delete_vanished_versions(
-            source('salesforce', 'opportunity_history'), 'Id', 'opportunity_history_id'
+            source('salesforce', 'opportunity_history'),
+            adapter.quote('Id'),
+            'opportunity_history_id'
         ) }}",
     )
 }}
@@ -12,54 +14,43 @@
 with
 
 source as (
-
     select * from {{ source('salesforce', 'opportunity_history') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as opportunity_history_id,
-        "OpportunityId" as opportunity_id,
+        {{ adapter.quote('Id') }} as opportunity_history_id,
+        {{ adapter.quote('OpportunityId') }} as opportunity_id,
 
         ---------- text
-        "StageName" as stage_name,
-        "ForecastCategory" as forecast_category,
+        {{ adapter.quote('StageName') }} as stage_name,
+        {{ adapter.quote('ForecastCategory') }} as forecast_category,
 
         ---------- numerics
-        "Amount" as amount,
-        "Probability" as probability,
+        {{ adapter.quote('Amount') }} as amount,
+        {{ adapter.quote('Probability') }} as probability,
 
         ---------- booleans
-        coalesce("IsDeleted", false) as is_deleted,
+        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- dates
-        "CloseDate" as close_date,
+        {{ adapter.quote('CloseDate') }} as close_date,
 
         ---------- timestamps
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('CreatedDate') }} as created_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line,
         _file_hash,
         _loaded_at
-
     from source
-
 ),
 
 current_versions as (
-
-    {{ incremental_latest_version(
-        'renamed',
-        key='opportunity_history_id',
-        order_by='system_modstamp_at desc nulls last, _source_file desc, _source_line desc',
-    ) }}
-
+    {{ salesforce_current_version('renamed', key='opportunity_history_id') }}
 )
 
 select

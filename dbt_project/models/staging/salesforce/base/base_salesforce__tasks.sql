@@ -2,64 +2,57 @@
 {{
     config(
         unique_key='task_id',
-        post_hook="{{ delete_vanished_versions(source('salesforce', 'task'), 'Id', 'task_id') }}",
+        post_hook="{{ delete_vanished_versions(
+            source('salesforce', 'task'),
+            adapter.quote('Id'),
+            'task_id'
+        ) }}",
     )
 }}
 
 with
 
 source as (
-
     select * from {{ source('salesforce', 'task') }}
-
 ),
 
 renamed as (
-
     select
         ---------- ids
-        "Id" as task_id,
-        "OwnerId" as owner_id,
-        "WhoId" as who_id,
-        "WhatId" as what_id,
-        "AccountId" as account_id,
+        {{ adapter.quote('Id') }} as task_id,
+        {{ adapter.quote('OwnerId') }} as owner_id,
+        {{ adapter.quote('WhoId') }} as who_id,
+        {{ adapter.quote('WhatId') }} as what_id,
+        {{ adapter.quote('AccountId') }} as account_id,
 
         ---------- text
-        "Subject" as subject,
-        "TaskSubtype" as task_subtype,
-        "Type" as task_type,
-        "Status" as task_status,
+        {{ adapter.quote('Subject') }} as subject,
+        {{ adapter.quote('TaskSubtype') }} as task_subtype,
+        {{ adapter.quote('Type') }} as task_type,
+        {{ adapter.quote('Status') }} as task_status,
 
         ---------- booleans
-        "IsClosed" as is_closed,
-        coalesce("IsDeleted", false) as is_deleted,
+        {{ adapter.quote('IsClosed') }} as is_closed,
+        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- dates
-        "ActivityDate" as activity_date,
+        {{ adapter.quote('ActivityDate') }} as activity_date,
 
         ---------- timestamps
-        "CompletedDateTime" as completed_at,
-        "CreatedDate" as created_at,
-        "SystemModstamp" as system_modstamp_at,
+        {{ adapter.quote('CompletedDateTime') }} as completed_at,
+        {{ adapter.quote('CreatedDate') }} as created_at,
+        {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line,
         _file_hash,
         _loaded_at
-
     from source
-
 ),
 
 current_versions as (
-
-    {{ incremental_latest_version(
-        'renamed',
-        key='task_id',
-        order_by='system_modstamp_at desc nulls last, _source_file desc, _source_line desc',
-    ) }}
-
+    {{ salesforce_current_version('renamed', key='task_id') }}
 )
 
 select
