@@ -78,7 +78,7 @@ DEFAULT_SCALE_OUT_CRON = "0 4 * * *"
 # the BI file.
 STATEMENTS_FOLDER_NAME = "statements"
 REPLACED_FOLDERS = (STATEMENTS_DIR_VARIABLE,)
-# The outputs of dbt_project/profiles.yml (tests/test_settings_validation.py keeps them equal):
+# The outputs of dbt_project/profiles.yml (tests/unit/test_settings_validation.py keeps them equal):
 # the pipeline's, Spark's (docs/scale_out.md) and MetricFlow's read-only view of the BI file.
 DBT_TARGETS = ("duckdb", "spark", "bi")
 
@@ -244,7 +244,7 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
         "SPM_SPARK_SHUFFLE_PARTITIONS": lambda v: parse_positive_int(
             "SPM_SPARK_SHUFFLE_PARTITIONS", v, 4
         ),
-        # make test sets it: a missing Spark fails tests/test_scale_out_spark.py, not skips it.
+        # make test sets it: a missing Spark fails tests/e2e/test_scale_out_spark.py, not skips it.
         "SPM_TEST_SPARK": lambda v: parse_flag("SPM_TEST_SPARK", v),
     }
     for variable, default in SPARK_DIR_DEFAULTS.items():

@@ -2,7 +2,7 @@
 
 Every run builds the models and runs their data tests; a data test of severity ``error`` is a
 blocking check, ``warn`` a warning. The dbt unit tests check SQL logic, not data, so they run in
-the test suite (``tests/test_dbt_unit_tests.py``), not every night, as dbt recommends. The large
+the test suite (``tests/e2e/test_dbt_unit_tests.py``), not every night, as dbt recommends. The large
 Salesforce ``base_`` models are incremental; ``full_refresh: true`` in the step's config
 (``make full-refresh``) rebuilds every model from raw.
 """

@@ -8,7 +8,7 @@ Together about 5 s of every run on this 2-core machine, before any model is buil
 The executable here is always the ``dbt`` of this interpreter's environment (``DBT_EXECUTABLE``),
 so its version is the installed dbt-core's, read from the package metadata; and this project
 fetches neither row counts nor column metadata, so no adapter is made (dagster-dbt accepts
-none, as for the Fusion engine). ``tests/test_dbt_resource.py`` checks the version against
+none, as for the Fusion engine). ``tests/unit/test_dbt_resource.py`` checks the version against
 ``dbt --version`` and that a dbt step still reports every model and test.
 """
 
