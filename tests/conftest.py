@@ -22,7 +22,8 @@ E2E_FOLDER = Path(__file__).resolve().parent / "e2e"
 
 
 def pytest_collection_modifyitems(config, items):
-    """The folder decides: a test module under ``tests/e2e/`` runs the pipeline."""
+    """The folder decides: a module under ``tests/e2e/`` runs the pipeline or one of its steps
+    for real (the CLI, an in-process materialization, the GX gate, dbt)."""
     for item in items:
         if E2E_FOLDER in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.e2e)
