@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ingestion.contract import ENUMERATIONS, SourceObject
+from spm_common.schemas import RAW_SCHEMA
 
 Severity = Literal["error", "warning"]
 
@@ -376,7 +377,7 @@ def schema_frame(obj: SourceObject) -> Frame:
         select contract.column_name, contract.contract_type, actual.data_type as warehouse_type
         from (values {contract}) as contract (column_name, contract_type, position)
         left join information_schema.columns as actual
-            on actual.table_schema = 'raw'
+            on actual.table_schema = '{RAW_SCHEMA}'
             and actual.table_name = '{obj.table}'
             and actual.column_name = contract.column_name
         order by contract.position

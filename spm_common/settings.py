@@ -118,6 +118,11 @@ def _read(name: str) -> str | None:
     return os.environ.get(name)
 
 
+def is_set(name: str) -> bool:
+    """Whether the variable is set to a non-empty value (else its default applies)."""
+    return bool(_read(name))
+
+
 def env_value(name: str) -> str:
     """A path or date variable's value, or its documented default (outside a Dagster run)."""
     return _read(name) or DEFAULTS[name]

@@ -4,11 +4,9 @@ Not needed before a run: loading the code location re-parses a stale manifest it
 (``orchestration/lib/dbt/project.py``). ``make manifest`` runs this.
 """
 
-from dagster_dbt import DbtProject
-
-from orchestration.lib.dbt.project import DBT_PROJECT_DIR, prepare_manifest
+from orchestration.lib.dbt.project import dbt_project, prepare_manifest
 
 if __name__ == "__main__":
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = dbt_project()
     prepare_manifest(project)
     print(f"dbt manifest: {project.manifest_path}")

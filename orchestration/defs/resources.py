@@ -8,7 +8,6 @@ the UI), so a run resolves it itself.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import dagster as dg
 import duckdb
 
 from spm_common.config_values import parse_date, resolve_path
+from spm_common.schemas import MARTS_SCHEMA
 from spm_common.settings import (
     AS_OF_DATE_VARIABLE,
     BI_DATABASE_VARIABLE,
@@ -26,6 +26,7 @@ from spm_common.settings import (
     SPARK_VARIABLES,
     WAREHOUSE_VARIABLE,
     duckdb_memory_limit,
+    is_set,
     spark_values,
 )
 
@@ -104,7 +105,7 @@ class SparkSettings(dg.ConfigurableResource):
     @property
     def marts_path(self) -> Path:
         """The folder of the marts' tables in Spark's warehouse (schema ``marts``)."""
-        return self.spark_path / "warehouse" / "marts.db"
+        return self.spark_path / "warehouse" / f"{MARTS_SCHEMA}.db"
 
     def dbt_environment(self) -> dict[str, str]:
         """What the dbt subprocess of the Spark build reads (profiles.yml, output ``spark``)."""
@@ -116,7 +117,7 @@ def spark_settings_from_env() -> SparkSettings:
     """An ``EnvVar`` for each Spark variable set, else its default."""
     return SparkSettings(
         **{
-            field: dg.EnvVar(variable) if os.environ.get(variable) else default
+            field: dg.EnvVar(variable) if is_set(variable) else default
             for field, (variable, default) in SPARK_VARIABLES.items()
         }
     )
@@ -125,7 +126,7 @@ def spark_settings_from_env() -> SparkSettings:
 def settings_from_env() -> SpmSettings:
     """An ``EnvVar`` (shown as such in the UI) for each variable set, else its default."""
     values = {
-        field: dg.EnvVar(variable) if os.environ.get(variable) else DEFAULTS[variable]
+        field: dg.EnvVar(variable) if is_set(variable) else DEFAULTS[variable]
         for field, variable in SETTINGS_VARIABLES.items()
     }
     return SpmSettings(**values)
@@ -139,7 +140,7 @@ def settings_run_config(as_of: date) -> dict:
     set (resolved by the run, like the ``EnvVar`` of ``settings_from_env``), else the default.
     """
     config: dict[str, object] = {
-        field: {"env": variable} if os.environ.get(variable) else DEFAULTS[variable]
+        field: {"env": variable} if is_set(variable) else DEFAULTS[variable]
         for field, variable in SETTINGS_VARIABLES.items()
         if variable != AS_OF_DATE_VARIABLE
     }

@@ -1,1 +1,2 @@
-"""Reusable code without Dagster definitions: GX runner, SQL and markdown helpers, parsers."""
+"""The code Dagster objects and command lines call, one package per concern; never imports
+``orchestration.defs`` (tests/unit/test_layers.py)."""

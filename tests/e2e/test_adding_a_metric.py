@@ -1,8 +1,8 @@
-"""The README's "Adding a metric" recipe, followed to the letter on a copy of the project.
+"""docs/metrics.md's "Adding a metric" recipe, followed to the letter on a copy of the project.
 
 The test copies the repository (code, dbt project, no data, no dbt artifacts), writes the two
-files the README's section shows (the SQL and the yml, taken from the README itself, so the
-README stays true), and runs the pipeline the way a user does, on a copy of the session's
+files docs/metrics.md's section shows (the SQL and the yml, taken from the page itself, so the
+page stays true), and runs the pipeline the way a user does, on a copy of the session's
 generated run. It finds the new mart published, its data tests run as asset checks of its
 asset, and its metric answered by ``mf query`` on the published file with the mart's numbers.
 Then a deliberately failing test is added to the new yml: that run fails and publish does not
@@ -32,11 +32,11 @@ from tests.helpers.pipeline import (
 
 pytestmark = pytest.mark.e2e
 
-README = REPO_ROOT / "docs" / "metrics.md"
+RECIPE_PAGE = REPO_ROOT / "docs" / "metrics.md"
 SECTION = "## Adding a metric"
 FENCED = re.compile(r"```(?:sql|yaml)\n(?P<body>.*?)```", re.DOTALL)
 PATH_COMMENT = re.compile(r"^(?:--|#) (?P<path>dbt_project/\S+)\n")
-# MetricFlow's mf without its PyPI update check, as the README runs it.
+# MetricFlow's mf without its PyPI update check, as docs/metrics.md runs it.
 MF = (sys.executable, "-m", "orchestration.cli.metrics")
 COPY_IGNORES = shutil.ignore_patterns(
     ".git", ".venv", "data", "target", "logs", "__pycache__", ".pytest_cache", ".ruff_cache"
@@ -50,7 +50,7 @@ FAILING_TEST = """          - accepted_values:
 
 
 def recipe_files(readme: str) -> dict[str, str]:
-    """The files of the README's section: fenced blocks whose first line names their path."""
+    """The files of docs/metrics.md's section: fenced blocks whose first line names their path."""
     section = readme.split(SECTION, 1)[1].split("\n## ", 1)[0]
     files = {}
     for block in FENCED.finditer(section):
@@ -114,8 +114,8 @@ def recipe(generated_run: PipelineRun, tmp_path_factory) -> Recipe:
     root = tmp_path_factory.mktemp("adding_a_metric")
     project = root / "project"
     shutil.copytree(REPO_ROOT, project, ignore=COPY_IGNORES)
-    files = recipe_files(README.read_text())
-    assert len(files) == 2, f"the README's recipe should show two files: {sorted(files)}"
+    files = recipe_files(RECIPE_PAGE.read_text())
+    assert len(files) == 2, f"docs/metrics.md's recipe should show two files: {sorted(files)}"
     for path, text in files.items():
         assert not (project / path).exists(), f"{path} already exists in the project"
         (project / path).write_text(text)

@@ -19,7 +19,7 @@ from orchestration.lib.dbt.parse import (
     parse_inputs,
     record_fingerprint,
 )
-from spm_common.settings import PROJECT_ROOT
+from spm_common.paths import PROJECT_ROOT
 
 
 @pytest.fixture

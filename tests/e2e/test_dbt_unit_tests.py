@@ -5,29 +5,26 @@ warehouse of the shared end-to-end run (dbt reads the input models' column types
 """
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
+from orchestration.lib.dagster.pipeline import clean_environment
+from orchestration.lib.dbt.project import DBT_EXECUTABLE
 from tests.helpers.pipeline import REPO_ROOT
-
-DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def _dbt(warehouse: Path, tmp_path: Path, *args: str, **env_vars: str):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SPM_", "DBT_"))}
+    env = clean_environment()
     env.update(
         SPM_WAREHOUSE=str(warehouse),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_TARGET_PATH=str(tmp_path / "target"),
         DBT_LOG_PATH=str(tmp_path / "logs"),
         **env_vars,
     )
     return subprocess.run(
-        [DBT, *args],
+        [DBT_EXECUTABLE, *args],
         cwd=REPO_ROOT / "dbt_project",
         env=env,
         capture_output=True,

@@ -1,7 +1,7 @@
 """fct_commission_lines and mart_commission_statements on generated demo data, recomputed.
 
 Everything expected here comes straight from the landing CSVs (the dedupe rules of
-``tests.landing_frames``) with plain Python, independently of the loader and the dbt models:
+``tests.helpers.landing_frames``) with plain Python, independently of the loader and the dbt models:
 the plan of each employee and fiscal quarter (calendar quarters: the default fiscal year), the
 quarter's quota, the won events from OpportunityHistory, the credits, the tier fill, the cap and
 the clawbacks. Money is compared to the cent.

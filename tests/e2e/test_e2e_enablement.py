@@ -1,6 +1,6 @@
 """Lead handoff, new-rep ramp and enablement marts on generated demo data, against pandas.
 
-Expected values come from the landing CSVs (``tests.landing_frames``), independently of the
+Expected values come from the landing CSVs (``tests.helpers.landing_frames``), independently of the
 loader and the dbt models.
 """
 

@@ -1,7 +1,8 @@
 """The point-in-time marts on generated demo data, against pandas over the exports.
 
 Every snapshot is rebuilt here from the landing CSVs with the contract's state rule
-(``tests.opportunity_frames.opportunity_states``), independently of the state versions model.
+(``tests.helpers.opportunity_frames.opportunity_states``), independently of the state versions
+model.
 The fiscal year starts in January in this run; the history window is the as-of quarter and the
 four before it.
 """

@@ -1,7 +1,7 @@
 """mart_rep_performance_monthly on generated demo data, checked against pandas over the exports.
 
 Expected values come straight from the landing CSVs (the dedupe rules of
-``tests.landing_frames``), independently of the loader and the dbt models. Months are the
+``tests.helpers.landing_frames``), independently of the loader and the dbt models. Months are the
 first seven characters of the UTC ISO timestamps and dates.
 """
 

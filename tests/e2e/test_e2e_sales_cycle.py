@@ -1,7 +1,7 @@
 """The sales-cycle marts on generated demo data, checked against pandas over the exports.
 
 Expected values come straight from the landing CSVs (the dedupe rules of
-``tests.landing_frames``), independently of the loader and the dbt models. The fiscal year
+``tests.helpers.landing_frames``), independently of the loader and the dbt models. The fiscal year
 starts in January in this run, so a quarter is the calendar quarter of the UTC date.
 """
 

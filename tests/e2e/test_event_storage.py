@@ -11,7 +11,7 @@ from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from orchestration.lib.dagster import event_storage
 from orchestration.lib.dagster.event_storage import MAX_ENGINES, PooledSqliteEventLogStorage
-from spm_common.settings import PROJECT_ROOT
+from spm_common.paths import PROJECT_ROOT
 
 
 @dg.asset

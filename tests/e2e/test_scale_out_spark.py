@@ -30,10 +30,11 @@ import pytest
 import yaml
 
 from orchestration.defs.dbt.assets import models_in_schema, spm_dbt_models
+from orchestration.lib.dagster.pipeline import CODE_LOCATION
+from orchestration.lib.dbt.project import DBT_EXECUTABLE
 from spm_common.settings import scale_out_prerequisites
 from tests.helpers.pipeline import REPO_ROOT, RecordedRun, dagster_cli, latest_run, pipeline_env
 
-DBT = str(Path(sys.executable).parent / "dbt")
 JOB = "scale_out_materialization"
 DATASETS = ["generated_run", "vendor_quirks_run", "commission_edge_cases_run"]
 WEBSERVER = str(Path(sys.executable).parent / "dagster-webserver")
@@ -71,9 +72,7 @@ class ScaleOutRun:
 
 
 def launch_from_cli(env: dict[str, str]) -> str:
-    result = dagster_cli(
-        env, "job", "execute", "-m", "orchestration.definitions", "-j", JOB, timeout=1800
-    )
+    result = dagster_cli(env, "job", "execute", "-m", CODE_LOCATION, "-j", JOB, timeout=1800)
     assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
     return result.stdout + result.stderr
 
@@ -100,7 +99,7 @@ def launch_from_ui(env: dict[str, str]) -> str:
     port = free_port()
     log = (home / "webserver.log").open("w")
     server = subprocess.Popen(
-        [WEBSERVER, "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        [WEBSERVER, "-m", CODE_LOCATION, "-h", "127.0.0.1", "-p", str(port)],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,
@@ -246,7 +245,7 @@ def test_unit_tests_pass_on_spark(scale_out_runs):
         "DBT_LOG_PATH": str(Path(scale_out_run.env["SPM_SPARK_WAREHOUSE_DIR"]) / "dbt_logs"),
     }
     result = subprocess.run(
-        [DBT, "test", "--select", "test_type:unit"],
+        [DBT_EXECUTABLE, "test", "--select", "test_type:unit"],
         cwd=REPO_ROOT / "dbt_project",
         env=env,
         capture_output=True,

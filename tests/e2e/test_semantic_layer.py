@@ -9,7 +9,6 @@ marts' quarter_start.
 
 import json
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.lib.dagster.pipeline import clean_environment
 from tests.helpers.pipeline import REPO_ROOT, PipelineRun
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"
@@ -64,9 +64,7 @@ NUMERIC_TYPES = ("bigint", "integer", "int", "double", "float", "decimal", "nume
 
 
 def base_env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPM_", "DBT_", "DAGSTER_"))}
-    env.update(DBT_SEND_ANONYMOUS_USAGE_STATS="false", DBT_LOG_PATH=str(root / "logs"))
-    return env
+    return {**clean_environment(), "DBT_LOG_PATH": str(root / "logs")}
 
 
 @pytest.fixture(scope="module")

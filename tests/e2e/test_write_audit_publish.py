@@ -143,7 +143,8 @@ def marts(database: Path) -> dict[str, list[tuple]]:
 
 
 def raw_provenance(warehouse: Path) -> dict[str, list[tuple]]:
-    """Per raw table and source file: content hash, load time and rows (README: provenance)."""
+    """Per raw table and source file: content hash, load time and rows (provenance,
+    docs/architecture.md)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
             "select table_name from duckdb_tables() where schema_name = 'raw' order by 1"

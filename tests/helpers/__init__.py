@@ -1,1 +1,2 @@
-"""Helpers shared by the tests (and the benchmark): pipeline runs, landing-file frames."""
+"""Helpers the tests share: pipeline runs (built on orchestration/lib/dagster/pipeline.py, which
+the benchmark reuses too), landing-file frames, statement pages."""

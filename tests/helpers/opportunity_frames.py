@@ -1,6 +1,6 @@
 """Opportunity states from the landing CSVs, with pandas: the contract's rules, plainly.
 
-Independent of the loader and the dbt models (see ``tests.landing_frames``). The fiscal year
+Independent of the loader and the dbt models (see ``tests.helpers.landing_frames``). The fiscal year
 starts in January in the end-to-end runs, so a quarter is the calendar quarter of the UTC date.
 """
 

@@ -80,5 +80,6 @@ def models_in_schema(schema: str) -> list[dg.AssetKey]:
     ]
 
 
-# Every mart model, whatever its folder: publish waits for all of them.
+# Every model of the marts layer, whatever its folder (publish copies models_in_schema(marts),
+# these and the MetricFlow time spine).
 MART_KEYS = [spec.key for spec in spm_dbt_models.specs if spec.group_name == MARTS_GROUP]

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spm_common.config_values import PROJECT_ROOT
+from spm_common.paths import DBT_PROJECT_DIR
 
-SEMANTIC_MANIFEST = PROJECT_ROOT / "dbt_project" / "target" / "semantic_manifest.json"
+SEMANTIC_MANIFEST = DBT_PROJECT_DIR / "target" / "semantic_manifest.json"
 AGGREGATIONS = {
     "sum": "sum({})",
     "average": "avg({})",

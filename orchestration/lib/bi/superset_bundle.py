@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from orchestration.lib.bi.semantic_sql import SemanticLayer, UnsupportedMetric
-from spm_common.config_values import PROJECT_ROOT
+from spm_common.paths import PROJECT_ROOT
 from spm_common.schemas import MARTS_SCHEMA
 
 DASHBOARD_SPECS = PROJECT_ROOT / "bi" / "dashboards"

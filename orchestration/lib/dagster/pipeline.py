@@ -40,33 +40,35 @@ def materialize_command(*extra_args: str) -> list[str]:
     return [DAGSTER, *MATERIALIZE_ARGS, *extra_args]
 
 
-def pipeline_environment(
-    root: Path, as_of: date | str, base: Mapping[str, str] | None = None
-) -> dict[str, str]:
+def clean_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default ``os.environ``) without its ``SPM_*``, ``DAGSTER_*`` and ``DBT_*``
-    variables, plus every path the pipeline writes inside ``root`` (``landing/``,
-    ``warehouse/``, ``bi/``, ``dagster_home/`` with the repository's ``dagster.yaml``), the
-    as-of date and telemetry off."""
-    home = root / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    variables, telemetry off: what a pipeline or dbt process starts from."""
     base = os.environ if base is None else base
     env = {
         key: value
         for key, value in base.items()
         if not key.startswith(("SPM_", "DAGSTER_", "DBT_"))
     }
-    env.update(
-        {
-            LANDING_DIR_VARIABLE: str(root / "landing"),
-            WAREHOUSE_VARIABLE: str(root / "warehouse" / "spm.duckdb"),
-            BI_DATABASE_VARIABLE: str(root / "bi" / "spm.duckdb"),
-            AS_OF_DATE_VARIABLE: as_of if isinstance(as_of, str) else as_of.isoformat(),
-            "DAGSTER_HOME": str(home),
-            **TELEMETRY_OFF,
-        }
-    )
-    return env
+    return {**env, **TELEMETRY_OFF}
+
+
+def pipeline_environment(
+    root: Path, as_of: date | str, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The :func:`clean_environment` of ``base`` plus every path the pipeline writes inside
+    ``root`` (``landing/``, ``warehouse/``, ``bi/``, ``dagster_home/`` with the repository's
+    ``dagster.yaml``) and the as-of date."""
+    home = root / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return {
+        **clean_environment(base),
+        LANDING_DIR_VARIABLE: str(root / "landing"),
+        WAREHOUSE_VARIABLE: str(root / "warehouse" / "spm.duckdb"),
+        BI_DATABASE_VARIABLE: str(root / "bi" / "spm.duckdb"),
+        AS_OF_DATE_VARIABLE: as_of if isinstance(as_of, str) else as_of.isoformat(),
+        "DAGSTER_HOME": str(home),
+    }
 
 
 def run_dagster(

@@ -18,9 +18,8 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from orchestration.lib.dbt.parse import fingerprint, manifest_is_stale, record_fingerprint
-from spm_common.settings import PROJECT_ROOT
+from spm_common.paths import DBT_PROJECT_DIR
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # The dbt installed beside this interpreter, whether or not the venv is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 LOCK_FILE = ".spm_parse.lock"
@@ -75,9 +74,14 @@ def prepare_if_stale(project: DbtProject) -> bool:
         os.close(fd)
 
 
+def dbt_project() -> DbtProject:
+    """dagster-dbt's view of ``dbt_project/`` (its profiles beside it), manifest as it is."""
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
 @functools.cache
 def spm_dbt_project() -> DbtProject:
     """The project, its manifest prepared when stale (once per process)."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = dbt_project()
     prepare_if_stale(project)
     return project

@@ -12,7 +12,7 @@ most ``CHUNK_ROWS`` rows, so memory does not grow with the table:
 - any other expectation (an aggregate over the whole column or table, or one with ``mostly``)
   in a part read whole, in one chunk.
 
-GX validates each chunk (``gx_runner``); ``merge`` folds the chunks' results per expectation
+GX validates each chunk (``runner.py``); ``merge`` folds the chunks' results per expectation
 (success when every chunk succeeded, counts summed, the first failing values and rows kept up
 to ``SAMPLE_SIZE``) into what GX reports for the whole frame.
 """

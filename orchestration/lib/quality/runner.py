@@ -9,7 +9,7 @@ suite. GX's own failures (an expectation that raised) are reported as failed err
 expectations, never as passes.
 
 Memory does not grow with the table: a batch read from the warehouse (``Batch.data`` a
-``Reader``) is validated in parts and chunks (``gx_chunks``), the chunks' results merged into
+``Reader``) is validated in parts and chunks (``chunks.py``), the chunks' results merged into
 one validation result per frame, stored for Data Docs as if GX had seen the whole frame. A
 ``Batch`` whose data is a DataFrame (already in memory) is validated whole.
 """
