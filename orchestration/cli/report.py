@@ -3,11 +3,9 @@ row count (``make run`` ends with it)."""
 
 import sys
 
-import duckdb
-
+from orchestration.lib.publish.bi_file import published_counts
 from spm_common.schemas import MARTS_SCHEMA
 from spm_common.settings import BI_DATABASE_VARIABLE, env_path
-from spm_common.sql import quote_ident
 
 
 def main() -> int:
@@ -15,15 +13,7 @@ def main() -> int:
     if not path.exists():
         print(f"No BI database at {path}: nothing has been published yet.", file=sys.stderr)
         return 1
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "select table_name from duckdb_tables() where schema_name = ? order by 1",
-            [MARTS_SCHEMA],
-        ).fetchall()
-        counts = [
-            (t, con.execute(f"select count(*) from {MARTS_SCHEMA}.{quote_ident(t)}").fetchone()[0])
-            for (t,) in rows
-        ]
+    counts = published_counts(path)
     print(f"BI database: {path}")
     width = max((len(t) for t, _ in counts), default=0) + len(MARTS_SCHEMA) + 1
     for table, count in counts:

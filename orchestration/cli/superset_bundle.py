@@ -16,17 +16,9 @@ The bundle is a zip of YAML files (databases/, datasets/, charts/, dashboards/) 
 """
 
 import argparse
-import json
 from pathlib import Path
 
-from orchestration.lib.bi.semantic_sql import SemanticLayer
-from orchestration.lib.bi.superset_bundle import (
-    DEFAULT_BUNDLE,
-    build_bundle,
-    load_specs,
-    write_bundle,
-)
-from orchestration.lib.dbt.project import spm_dbt_project
+from orchestration.lib.bi.superset_bundle import DEFAULT_BUNDLE, project_bundle, write_bundle
 from spm_common.settings import BI_DATABASE_VARIABLE, env_path
 
 
@@ -41,12 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     bi_database = args.bi_database or env_path(BI_DATABASE_VARIABLE)
-    # Parse the dbt project first when a file it parses changed since the last parse.
-    target = spm_dbt_project().manifest_path.parent
-    layer = SemanticLayer.load(target / "semantic_manifest.json")
-    specs = load_specs()
-    manifest = json.loads((target / "manifest.json").read_text())
-    files = build_bundle(layer, manifest, specs, bi_database)
+    bundle = project_bundle(bi_database)
+    files, layer, specs = bundle.files, bundle.layer, bundle.specs
     write_bundle(files, args.out)
     _, skipped = layer.translated_metrics()
     count = {kind: sum(1 for n in files if n.startswith(kind)) for kind in ("datasets", "charts")}

@@ -28,9 +28,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.bi.semantic_sql import SemanticLayer
-from orchestration.lib.bi.superset_bundle import build_bundle, load_specs, write_bundle
-from orchestration.lib.dbt.project import spm_dbt_project
+from orchestration.lib.bi.superset_bundle import project_bundle, write_bundle
 from orchestration.lib.publish.bi_file import publish_marts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -260,13 +258,11 @@ def publish_changed_marts(bi: Path, scratch: Path) -> float:
 def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_path):
     bi = tmp_path / "bi" / "spm.duckdb"
     publish_marts(generated_run.warehouse, bi)
-    specs = load_specs()
+    built = project_bundle(bi)
+    specs = built.specs
     assert set(specs) == set(CHECKS), "every dashboard needs a checked figure in CHECKS"
     bundle = tmp_path / "bundle.zip"
-    target = spm_dbt_project().manifest_path.parent  # parsed now if a dbt file changed
-    layer = SemanticLayer.load(target / "semantic_manifest.json")
-    manifest = json.loads((target / "manifest.json").read_text())
-    write_bundle(build_bundle(layer, manifest, specs, bi), bundle)
+    write_bundle(built.files, bundle)
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SPM_", "SUPERSET_"))},

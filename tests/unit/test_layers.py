@@ -157,7 +157,7 @@ def layer_modules(prefix: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "prefix",
-    [BASE, f"{INGESTION}.demo", INGESTION, LIB, CLI],
+    [BASE, f"{INGESTION}.demo", INGESTION, LIB, CLI, BENCHMARKS],
 )
 def test_a_layer_imported_alone_loads_nothing_above_it(prefix):
     loaded = loaded_by(layer_modules(prefix))

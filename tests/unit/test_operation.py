@@ -21,8 +21,10 @@ from dagster._core.storage.tags import RUN_FAILURE_REASON_TAG, WILL_RETRY_TAG
 
 from ingestion.contract import OBJECTS
 from orchestration import definitions
-from orchestration.defs.automation import alerts, jobs, schedules, sensors
+from orchestration.defs.automation import jobs, schedules, sensors
+from orchestration.defs.automation.alerts import run_failure_alert
 from orchestration.defs.resources import SpmSettings, settings_from_env, settings_run_config
+from orchestration.lib.dagster import alerts
 from spm_common import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +138,7 @@ def test_run_failed_by_a_blocking_check_is_not_retried(instance, monkeypatch, we
     url, received = webhook
     monkeypatch.setenv(settings.WEBHOOK_VARIABLE, url)
     monkeypatch.setenv(alerts.WEBSERVER_VARIABLE, "http://dagster.example:3000/")
-    alerts.run_failure_alert(_run_failure_context(instance, result))
+    run_failure_alert(_run_failure_context(instance, result))
     assert len(received) == 1
     alert = received[0]
     assert alert["run_id"] == result.run_id

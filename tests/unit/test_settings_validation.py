@@ -390,6 +390,8 @@ def test_the_demo_cli_names_a_bad_as_of_date(monkeypatch, tmp_path, capsys):
 
 
 def test_materialize_fails_at_once_on_a_bad_date_and_writes_nothing(tmp_path):
+    """The CLI, stopped by the environment check before any step runs (3 s): a unit test, since
+    no part of the pipeline runs."""
     env = pipeline_environment(tmp_path, as_of="2026-13-01")
     warehouse = Path(env["SPM_WAREHOUSE"])
     env.update(

@@ -10,9 +10,9 @@ import dagster as dg
 
 from ingestion.contract import SourceObject
 from ingestion.loader import FileRejection, ObjectLoadResult, load_object
-from orchestration.defs.ingestion.rejects import RejectSummary, reject_summary
 from orchestration.defs.resources import SpmSettings
 from orchestration.lib.dagster.keys import raw_asset_key
+from orchestration.lib.quality.rejects import RejectSummary, reject_summary
 from spm_common.schemas import AUDIT_SCHEMA
 
 GROUP = "ingestion"

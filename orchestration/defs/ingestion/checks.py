@@ -20,9 +20,9 @@ import dagster as dg
 import duckdb
 
 from ingestion.contract import SourceObject
-from orchestration.defs.ingestion.rejects import reject_summary
 from orchestration.defs.resources import SpmSettings
 from orchestration.lib.dagster.keys import raw_asset_key
+from orchestration.lib.quality.rejects import reject_summary
 from spm_common.schemas import AUDIT_SCHEMA
 from spm_common.settings import DEFAULT_MAX_REJECT_RATE, MAX_REJECT_RATE_VARIABLE, max_reject_rate
 

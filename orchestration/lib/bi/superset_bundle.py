@@ -8,14 +8,17 @@ Datasets: one per semantic model, physical table ``marts.<model>``; a model with
 so a re-import overwrites what an earlier import made.
 """
 
+import json
 import uuid
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from orchestration.lib.bi.semantic_sql import SemanticLayer, UnsupportedMetric
+from orchestration.lib.dbt.project import spm_dbt_project
 from spm_common.paths import PROJECT_ROOT
 from spm_common.schemas import MARTS_SCHEMA
 
@@ -571,6 +574,25 @@ def build_bundle(
     for name, dataset in used.items():
         files[f"datasets/spm_marts/{name}.yaml"] = dataset
     return files
+
+
+@dataclass(frozen=True)
+class ProjectBundle:
+    """The bundle of this repository's dbt project and dashboard specs, with its inputs."""
+
+    files: dict[str, dict]
+    layer: SemanticLayer
+    specs: dict[str, dict]
+
+
+def project_bundle(bi_database: Path) -> ProjectBundle:
+    """The bundle for ``bi_database``, from the dbt project's manifests (parsed first when a
+    file dbt parses changed since the last parse) and ``bi/dashboards/*.yml``."""
+    target = spm_dbt_project().manifest_path.parent
+    layer = SemanticLayer.load(target / "semantic_manifest.json")
+    manifest = json.loads((target / "manifest.json").read_text())
+    specs = load_specs()
+    return ProjectBundle(build_bundle(layer, manifest, specs, bi_database), layer, specs)
 
 
 def dashboard_filters(dashboard: dict) -> list[tuple[str, str, str | None]]:

@@ -123,3 +123,16 @@ def publish_marts(warehouse: Path, bi_database: Path, memory_limit: str = "1GB")
         finally:
             _remove(staging.with_name(staging.name + suffix) for suffix in SIDECAR_SUFFIXES)
     return counts
+
+
+def published_counts(bi_database: Path) -> list[tuple[str, int]]:
+    """Each published table of ``bi_database`` and its row count, by name."""
+    with duckdb.connect(str(bi_database), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from duckdb_tables() where schema_name = ? order by 1",
+            [MARTS_SCHEMA],
+        ).fetchall()
+        return [
+            (t, con.execute(f"select count(*) from {MARTS_SCHEMA}.{quote_ident(t)}").fetchone()[0])
+            for (t,) in tables
+        ]

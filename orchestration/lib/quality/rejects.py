@@ -1,4 +1,7 @@
-"""What the audit tables hold for one object, as the reject checks judge it."""
+"""What the audit tables hold for one object, as the reject checks judge it: the rows loaded
+and rejected, the rejected files, a sample of rejected rows, and the rule (a rejected file, or
+more rejected rows than ``SPM_MAX_REJECT_RATE`` allows, blocks). The checks are in
+``defs/ingestion/checks.py``."""
 
 from dataclasses import dataclass
 
