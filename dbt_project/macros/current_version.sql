@@ -1,17 +1,19 @@
 {#-
-    The one way a staging model reaches the current version of each record. Every staging model
-    that reads raw renames the source's columns first (CTE `renamed`), then keeps one row per
-    record key: `current_versions as ({{ current_version('renamed', key=...) }})`, and its final
-    select lists the published columns (dropping `_version_rank`, and `is_deleted` after
-    `where not is_deleted` for objects with deletes). `key` is one or more renamed columns
-    (comma-separated); the first row by `order_by` within a key wins. Portable (window
-    function, no QUALIFY). In an incremental model (the `base_` models, macros/incremental.sql)
-    only the records that may have changed are recomputed; there `key` is a single column.
+    The one way a staging model reaches the current version of each record: it keeps one row
+    per record key of the source first (`current_versions as ({{ current_version('source',
+    key=...) }})`), then renames and casts the kept rows (CTE `renamed`, `where not ...` for
+    objects with deletes) and selects `* from renamed`, so its columns are listed once. `key` is
+    one or more source columns (comma-separated); the first row by `order_by` within a key wins.
+    Portable (window function, no QUALIFY). In an incremental model (the `base_` models,
+    macros/incremental.sql) only the records that may have changed are recomputed; there `key`
+    is a single source column and `model_key` the model's column it becomes.
 -#}
-{% macro current_version(relation, key, order_by='_source_file desc, _source_line desc') -%}
+{% macro current_version(
+    relation, key, order_by='_source_file desc, _source_line desc', model_key=none
+) -%}
     {#- A unit test of a table model has no `this`, which is_incremental() reads. -#}
     {%- if this is not none and is_incremental() %}
-    {{ incremental_current_version(relation, key, order_by) }}
+    {{ incremental_current_version(relation, key, order_by, model_key or key) }}
     {%- else %}
     select *
     from (
@@ -28,13 +30,15 @@
 {%- endmacro %}
 
 {#-
-    Salesforce objects: the version with the greatest SystemModstamp wins, then the later file
-    and line. Other sources: the later file and line (current_version's default order).
+    Salesforce objects, keyed by `Id`: the version with the greatest SystemModstamp wins, then
+    the later file and line. Other sources: the later file and line (current_version's default).
 -#}
-{% macro salesforce_current_version(relation, key) -%}
+{% macro salesforce_current_version(relation, model_key=none) -%}
     {{ current_version(
         relation,
-        key,
-        order_by='system_modstamp_at desc nulls last, _source_file desc, _source_line desc',
+        adapter.quote('Id'),
+        order_by=adapter.quote('SystemModstamp') ~ ' desc nulls last, _source_file desc, '
+            ~ '_source_line desc',
+        model_key=model_key,
     ) }}
 {%- endmacro %}

@@ -19,10 +19,10 @@
 
 {#-
     current_version (macros/current_version.sql) in an incremental run: the current version per
-    `key` (one column) of the records that may have changed, among `relation`'s rows (a CTE with
-    the model's column names).
+    `key` (one source column) of the records that may have changed, among `relation`'s rows (a
+    CTE with the source's column names); `model_key` is the model's column `key` becomes.
 -#}
-{% macro incremental_current_version(relation, key, order_by) -%}
+{% macro incremental_current_version(relation, key, order_by, model_key) -%}
     select *
     from (
         select
@@ -40,7 +40,7 @@
                 from {{ this }} as built
             )
             union
-            select built.{{ key }}
+            select built.{{ model_key }}
             from {{ this }} as built
             where not exists (
                 select 1

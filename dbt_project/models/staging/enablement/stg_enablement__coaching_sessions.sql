@@ -4,6 +4,10 @@ source as (
     select * from {{ source('enablement', 'coaching_sessions') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='session_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -24,21 +28,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='session_id') }}
+    from current_versions
 )
 
-select
-    session_id,
-    coach_employee_id,
-    rep_employee_id,
-    session_type,
-    status,
-    duration_minutes,
-    started_at,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('enablement', 'training_assignments') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='assignment_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -30,25 +34,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='assignment_id') }}
+    from current_versions
 )
 
-select
-    assignment_id,
-    employee_id,
-    course_id,
-    course_name,
-    course_category,
-    status,
-    score,
-    duration_minutes,
-    assigned_date,
-    due_date,
-    completed_at,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

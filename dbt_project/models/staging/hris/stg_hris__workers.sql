@@ -4,6 +4,10 @@ source as (
     select * from {{ source('hris', 'workers') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='employee_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -27,26 +31,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='employee_id') }}
+    from current_versions
 )
 
-select
-    employee_id,
-    manager_employee_id,
-    first_name,
-    last_name,
-    work_email,
-    department,
-    job_title,
-    location,
-    termination_type,
-    employment_status,
-    hire_date,
-    termination_date,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

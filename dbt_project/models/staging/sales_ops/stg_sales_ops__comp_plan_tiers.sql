@@ -4,6 +4,10 @@ source as (
     select * from {{ source('sales_ops', 'comp_plan_tiers') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='plan_id, floor_attainment') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -17,18 +21,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='plan_id, floor_attainment') }}
+    from current_versions
 )
 
-select
-    plan_id,
-    floor_attainment,
-    ceiling_attainment,
-    rate_multiplier,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('sales_ops', 'comp_plans') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='plan_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -19,18 +23,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='plan_id') }}
+    from current_versions
 )
 
-select
-    plan_id,
-    plan_name,
-    cap_multiple,
-    clawback_days,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

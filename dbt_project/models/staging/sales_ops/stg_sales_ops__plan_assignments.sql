@@ -4,6 +4,10 @@ source as (
     select * from {{ source('sales_ops', 'plan_assignments') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='employee_id, plan_id, effective_start') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -20,19 +24,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='employee_id, plan_id, effective_start') }}
+    from current_versions
 )
 
-select
-    employee_id,
-    plan_id,
-    quarterly_target_incentive,
-    effective_start,
-    effective_end,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

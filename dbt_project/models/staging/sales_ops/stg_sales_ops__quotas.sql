@@ -4,6 +4,10 @@ source as (
     select * from {{ source('sales_ops', 'quotas') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='employee_id, month_start') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -18,17 +22,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='employee_id, month_start') }}
+    from current_versions
 )
 
-select
-    employee_id,
-    quota_amount,
-    month_start,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('salesforce', 'account') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -16,9 +20,6 @@ renamed as (
         {{ adapter.quote('Type') }} as account_type,
         {{ adapter.quote('BillingCountry') }} as billing_country,
 
-        ---------- booleans
-        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
-
         ---------- timestamps
         {{ adapter.quote('CreatedDate') }} as created_at,
         {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
@@ -26,23 +27,8 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='account_id') }}
+    from current_versions
+    where not coalesce({{ adapter.quote('IsDeleted') }}, false)
 )
 
-select
-    account_id,
-    owner_id,
-    account_name,
-    industry,
-    account_type,
-    billing_country,
-    created_at,
-    system_modstamp_at,
-    _source_file,
-    _source_line
-from current_versions
-where not is_deleted
+select * from renamed

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('salesforce', 'lead') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -18,7 +22,6 @@ renamed as (
 
         ---------- booleans
         {{ adapter.quote('IsConverted') }} as is_converted,
-        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- dates
         {{ adapter.quote('ConvertedDate') }} as converted_date,
@@ -30,25 +33,8 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='lead_id') }}
+    from current_versions
+    where not coalesce({{ adapter.quote('IsDeleted') }}, false)
 )
 
-select
-    lead_id,
-    owner_id,
-    converted_opportunity_id,
-    converted_account_id,
-    lead_status,
-    lead_source,
-    is_converted,
-    converted_date,
-    created_at,
-    system_modstamp_at,
-    _source_file,
-    _source_line
-from current_versions
-where not is_deleted
+select * from renamed

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('salesforce', 'opportunity') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -26,7 +30,6 @@ renamed as (
         ---------- booleans
         {{ adapter.quote('IsClosed') }} as is_closed,
         {{ adapter.quote('IsWon') }} as is_won,
-        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
 
         ---------- dates
         {{ adapter.quote('CloseDate') }} as close_date,
@@ -38,30 +41,8 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='opportunity_id') }}
+    from current_versions
+    where not coalesce({{ adapter.quote('IsDeleted') }}, false)
 )
 
-select
-    opportunity_id,
-    account_id,
-    owner_id,
-    opportunity_name,
-    stage_name,
-    opportunity_type,
-    lead_source,
-    forecast_category_name,
-    amount,
-    probability,
-    is_closed,
-    is_won,
-    close_date,
-    created_at,
-    system_modstamp_at,
-    _source_file,
-    _source_line
-from current_versions
-where not is_deleted
+select * from renamed

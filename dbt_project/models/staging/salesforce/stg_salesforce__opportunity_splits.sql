@@ -4,6 +4,10 @@ source as (
     select * from {{ source('salesforce', 'opportunity_split') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -15,30 +19,14 @@ renamed as (
         ---------- numerics
         {{ adapter.quote('SplitPercentage') }} as split_percentage,
 
-        ---------- booleans
-        coalesce({{ adapter.quote('IsDeleted') }}, false) as is_deleted,
-
         ---------- timestamps
         {{ adapter.quote('SystemModstamp') }} as system_modstamp_at,
 
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='opportunity_split_id') }}
+    from current_versions
+    where not coalesce({{ adapter.quote('IsDeleted') }}, false)
 )
 
-select
-    opportunity_split_id,
-    opportunity_id,
-    split_owner_id,
-    split_type_id,
-    split_percentage,
-    system_modstamp_at,
-    _source_file,
-    _source_line
-from current_versions
-where not is_deleted
+select * from renamed

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('salesforce', 'opportunity_stage') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -30,24 +34,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='opportunity_stage_id') }}
+    from current_versions
 )
 
-select
-    opportunity_stage_id,
-    api_name,
-    stage_label,
-    forecast_category_name,
-    sort_order,
-    default_probability,
-    is_active,
-    is_closed,
-    is_won,
-    system_modstamp_at,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('salesforce', 'user') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -30,27 +34,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='user_id') }}
+    from current_versions
 )
 
-select
-    user_id,
-    manager_id,
-    user_role_id,
-    employee_number,
-    user_name,
-    first_name,
-    last_name,
-    email,
-    title,
-    department,
-    is_active,
-    created_at,
-    system_modstamp_at,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

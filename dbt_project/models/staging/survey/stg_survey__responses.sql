@@ -4,6 +4,10 @@ source as (
     select * from {{ source('survey', 'responses') }}
 ),
 
+current_versions as (
+    {{ current_version('source', key='response_id, question_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -26,23 +30,7 @@ renamed as (
         ---------- lineage
         _source_file,
         _source_line
-    from source
-),
-
-current_versions as (
-    {{ current_version('renamed', key='response_id, question_id') }}
+    from current_versions
 )
 
-select
-    survey_id,
-    response_id,
-    question_id,
-    employee_id,
-    survey_name,
-    question_text,
-    factor,
-    score,
-    submitted_at,
-    _source_file,
-    _source_line
-from current_versions
+select * from renamed

@@ -16,6 +16,10 @@ source as (
     select * from {{ source('salesforce', 'event') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source', model_key='event_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -46,29 +50,7 @@ renamed as (
         _source_line,
         _file_hash,
         _loaded_at
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='event_id') }}
+    from current_versions
 )
 
-select
-    event_id,
-    owner_id,
-    who_id,
-    what_id,
-    account_id,
-    subject,
-    event_type,
-    duration_in_minutes,
-    is_deleted,
-    start_at,
-    end_at,
-    created_at,
-    system_modstamp_at,
-    _source_file,
-    _source_line,
-    _file_hash,
-    _loaded_at
-from current_versions
+select * from renamed

@@ -17,6 +17,10 @@ source as (
     select * from {{ source('salesforce', 'opportunity_history') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source', model_key='opportunity_history_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -46,26 +50,7 @@ renamed as (
         _source_line,
         _file_hash,
         _loaded_at
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='opportunity_history_id') }}
+    from current_versions
 )
 
-select
-    opportunity_history_id,
-    opportunity_id,
-    stage_name,
-    forecast_category,
-    amount,
-    probability,
-    is_deleted,
-    close_date,
-    created_at,
-    system_modstamp_at,
-    _source_file,
-    _source_line,
-    _file_hash,
-    _loaded_at
-from current_versions
+select * from renamed

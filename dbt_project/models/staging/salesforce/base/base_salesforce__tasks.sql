@@ -16,6 +16,10 @@ source as (
     select * from {{ source('salesforce', 'task') }}
 ),
 
+current_versions as (
+    {{ salesforce_current_version('source', model_key='task_id') }}
+),
+
 renamed as (
     select
         ---------- ids
@@ -48,31 +52,7 @@ renamed as (
         _source_line,
         _file_hash,
         _loaded_at
-    from source
-),
-
-current_versions as (
-    {{ salesforce_current_version('renamed', key='task_id') }}
+    from current_versions
 )
 
-select
-    task_id,
-    owner_id,
-    who_id,
-    what_id,
-    account_id,
-    subject,
-    task_subtype,
-    task_type,
-    task_status,
-    is_closed,
-    is_deleted,
-    activity_date,
-    completed_at,
-    created_at,
-    system_modstamp_at,
-    _source_file,
-    _source_line,
-    _file_hash,
-    _loaded_at
-from current_versions
+select * from renamed
