@@ -20,13 +20,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.lib.dagster.pipeline import materialize_command
+from orchestration.lib.dagster.pipeline import materialize_command, pipeline_environment
 from tests.helpers.pipeline import (
     GENERATED_AS_OF,
     REPO_ROOT,
     PipelineRun,
     latest_run,
-    pipeline_env,
     query,
 )
 
@@ -124,7 +123,7 @@ def recipe(generated_run: PipelineRun, tmp_path_factory) -> Recipe:
     # The session's generated run (landing, warehouse, BI file, Dagster instance), copied.
     work = root / "work"
     shutil.copytree(generated_run.landing.parent, work)
-    env = pipeline_env(work, as_of=GENERATED_AS_OF.isoformat())
+    env = pipeline_environment(work, as_of=GENERATED_AS_OF.isoformat())
     env["PYTHONPATH"] = str(project)  # the copy's code, not the installed repository's
     first = run_pipeline(project, env, mart)
     bi_after_first = Path(env["SPM_BI_DATABASE"]).read_bytes()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pipeline import FIXTURES, REPO_ROOT, materialize, pipeline_env, query
+from orchestration.lib.dagster.pipeline import pipeline_environment
+from tests.helpers.pipeline import FIXTURES, REPO_ROOT, materialize, query
 
 ALICE, BOB, CAROL, INTEGRATION = (f"00500000000000{n}AAA" for n in ("2", "3", "1", "4"))
 OPP = {n: f"00600000000000{n}AAA" for n in range(1, 10)}
@@ -60,7 +61,7 @@ def run(tmp_path_factory):
     shutil.copytree(
         FIXTURES / "handwritten", root / "landing", ignore=shutil.ignore_patterns("*.md")
     )
-    env = pipeline_env(root, as_of="2025-06-30")
+    env = pipeline_environment(root, as_of="2025-06-30")
     landing_before = tree_digest(root / "landing")
     repo_before = repo_snapshot()
     result = materialize(env)

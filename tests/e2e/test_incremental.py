@@ -18,7 +18,8 @@ import pytest
 from ingestion.demo import generate
 from ingestion.demo.delta import write_delta_drop
 from orchestration.defs.dbt.assets import models_in_schema
-from tests.helpers.pipeline import materialize, pipeline_env, query
+from orchestration.lib.dagster.pipeline import pipeline_environment
+from tests.helpers.pipeline import materialize, query
 
 FIRST_AS_OF = date(2026, 11, 26)
 NIGHT = date(2026, 11, 27)
@@ -64,7 +65,7 @@ def _night_changes(landing: Path) -> dict[str, object]:
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     generate(root / "landing", scale=0.1, seed=11, as_of=FIRST_AS_OF)
-    env = pipeline_env(root, as_of=FIRST_AS_OF.isoformat())
+    env = pipeline_environment(root, as_of=FIRST_AS_OF.isoformat())
     _ok(materialize(env))
     changes = _night_changes(root / "landing")
     first_run_sources = _current_versions_by_file(Path(env["SPM_WAREHOUSE"]))
@@ -74,7 +75,7 @@ def runs(tmp_path_factory):
 
     # The full-refresh path, on a copy of the incrementally built warehouse.
     full_root = root / "full_refresh"
-    full_env = pipeline_env(full_root, as_of=NIGHT.isoformat())
+    full_env = pipeline_environment(full_root, as_of=NIGHT.isoformat())
     full_env["SPM_LANDING_DIR"] = env["SPM_LANDING_DIR"]
     Path(full_env["SPM_WAREHOUSE"]).parent.mkdir(parents=True)
     shutil.copy(env["SPM_WAREHOUSE"], full_env["SPM_WAREHOUSE"])

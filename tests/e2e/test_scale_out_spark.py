@@ -30,10 +30,10 @@ import pytest
 import yaml
 
 from orchestration.defs.dbt.assets import models_in_schema, spm_dbt_models
-from orchestration.lib.dagster.pipeline import CODE_LOCATION
+from orchestration.lib.dagster.pipeline import CODE_LOCATION, pipeline_environment, run_dagster
 from orchestration.lib.dbt.project import DBT_EXECUTABLE
 from spm_common.settings import scale_out_prerequisites
-from tests.helpers.pipeline import REPO_ROOT, RecordedRun, dagster_cli, latest_run, pipeline_env
+from tests.helpers.pipeline import REPO_ROOT, RecordedRun, latest_run
 
 JOB = "scale_out_materialization"
 DATASETS = ["generated_run", "vendor_quirks_run", "commission_edge_cases_run"]
@@ -72,7 +72,7 @@ class ScaleOutRun:
 
 
 def launch_from_cli(env: dict[str, str]) -> str:
-    result = dagster_cli(env, "job", "execute", "-m", CODE_LOCATION, "-j", JOB, timeout=1800)
+    result = run_dagster(env, "job", "execute", "-m", CODE_LOCATION, "-j", JOB, timeout=1800)
     assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
     return result.stdout + result.stderr
 
@@ -150,7 +150,7 @@ LAUNCHERS = {
 def run_scale_out_job(root: Path, source, name: str) -> ScaleOutRun:
     """The scale-out job on a copy of ``source``'s landing folder and warehouse."""
     shutil.copytree(source.landing, root / "landing")
-    env = pipeline_env(root, as_of=source.as_of.isoformat())
+    env = pipeline_environment(root, as_of=source.as_of.isoformat())
     Path(env["SPM_WAREHOUSE"]).parent.mkdir(parents=True)
     shutil.copy(source.warehouse, env["SPM_WAREHOUSE"])
     env.update(

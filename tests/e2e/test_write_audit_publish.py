@@ -26,7 +26,7 @@ import pytest
 
 from ingestion.contract import OBJECTS
 from orchestration.lib.dagster.event_storage import instance_at
-from orchestration.lib.dagster.pipeline import materialize_command
+from orchestration.lib.dagster.pipeline import materialize_command, pipeline_environment
 from tests.helpers.landing_frames import salesforce_current
 from tests.helpers.pipeline import (
     GENERATED_AS_OF,
@@ -34,7 +34,6 @@ from tests.helpers.pipeline import (
     PipelineRun,
     latest_run,
     materialize,
-    pipeline_env,
     query,
 )
 
@@ -226,7 +225,7 @@ def workspace(generated_run: PipelineRun, tmp_path_factory) -> Workspace:
     """A copy of the session's generated run: landing, warehouse, BI file and Dagster instance."""
     root = tmp_path_factory.mktemp("write_audit_publish")
     shutil.copytree(generated_run.landing.parent, root, dirs_exist_ok=True)
-    env = pipeline_env(root, as_of=GENERATED_AS_OF.isoformat())
+    env = pipeline_environment(root, as_of=GENERATED_AS_OF.isoformat())
     return Workspace(root, env, latest_run_facts(Path(env["DAGSTER_HOME"])))
 
 

@@ -29,19 +29,9 @@ FIXTURES = REPO_ROOT / "tests" / "fixtures"
 GENERATED_AS_OF = date(2026, 11, 26)
 
 
-def pipeline_env(root: Path, as_of: date | str) -> dict[str, str]:
-    """Every path the pipeline writes to, inside ``root``; telemetry off."""
-    return pipeline_environment(root, as_of)
-
-
 def materialize(env: dict[str, str], *extra_args: str) -> subprocess.CompletedProcess:
     """The README's command: every asset, checks and publish, as a user runs it."""
-    return dagster_cli(env, *MATERIALIZE_ARGS, *extra_args)
-
-
-def dagster_cli(env: dict[str, str], *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """``dagster <args>`` from the repository root with ``env``, its output captured."""
-    return run_dagster(env, *args, timeout=timeout)
+    return run_dagster(env, *MATERIALIZE_ARGS, *extra_args)
 
 
 def assert_succeeded(result: subprocess.CompletedProcess) -> None:
@@ -108,7 +98,7 @@ def run_generated(root: Path, scale: float, seed: int, as_of: date) -> PipelineR
     from ingestion.demo import generate
 
     generate(root / "landing", scale=scale, seed=seed, as_of=as_of)
-    env = pipeline_env(root, as_of)
+    env = pipeline_environment(root, as_of)
     assert_succeeded(materialize(env))
     return PipelineRun(
         landing=root / "landing",
@@ -122,7 +112,7 @@ def run_fixture_folder(root: Path, name: str, as_of: date) -> FixtureRun:
     """Copy ``tests/fixtures/<name>`` (without its README) into ``root/landing`` and run the
     README's command on it; the run must succeed."""
     shutil.copytree(FIXTURES / name, root / "landing", ignore=shutil.ignore_patterns("*.md"))
-    env = pipeline_env(root, as_of)
+    env = pipeline_environment(root, as_of)
     assert_succeeded(materialize(env))
     return FixtureRun(
         root=root,
