@@ -8,7 +8,7 @@ contract implies; columns not listed here are kept as VARCHAR.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ID = "VARCHAR"
 TEXT = "VARCHAR"
@@ -27,10 +27,20 @@ def snake_case(name: str) -> str:
 
 @dataclass(frozen=True)
 class SourceObject:
+    """A landing object: its required columns (a file without one is rejected), its optional
+    columns (a file may leave them out; the raw table always has them, NULL where absent) and
+    its key for the latest-file rule."""
+
     source: str
     name: str
     columns: dict[str, str]
     key: tuple[str, ...]
+    optional: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def typed_columns(self) -> dict[str, str]:
+        """Required and optional columns with their types, in that order."""
+        return {**self.columns, **self.optional}
 
     @property
     def folder(self) -> str:
@@ -279,6 +289,7 @@ OBJECTS: tuple[SourceObject, ...] = (
         "comp_plans",
         {"plan_id": TEXT, "plan_name": TEXT, "cap_multiple": DOUBLE, "clawback_days": INT},
         ("plan_id",),
+        optional={"tier_method": TEXT},
     ),
     SourceObject(
         "sales_ops",
@@ -302,6 +313,48 @@ OBJECTS: tuple[SourceObject, ...] = (
             "quarterly_target_incentive": MONEY,
         },
         ("employee_id", "plan_id", "effective_start"),
+        optional={"quarterly_draw_amount": MONEY, "draw_type": TEXT},
+    ),
+    # Optional objects: a landing folder without files loads an empty raw table.
+    SourceObject(
+        "sales_ops",
+        "spiffs",
+        {
+            "spiff_id": TEXT,
+            "spiff_name": TEXT,
+            "start_date": DATE,
+            "end_date": DATE,
+            "opportunity_type": TEXT,
+            "min_amount": MONEY,
+            "amount_per_deal": MONEY,
+            "max_payout_per_employee": MONEY,
+        },
+        ("spiff_id",),
+    ),
+    SourceObject(
+        "sales_ops",
+        "plan_scenarios",
+        {
+            "scenario_id": TEXT,
+            "scenario_name": TEXT,
+            "plan_id": TEXT,
+            "cap_multiple": DOUBLE,
+            "clawback_days": INT,
+            "tier_method": TEXT,
+        },
+        ("scenario_id", "plan_id"),
+    ),
+    SourceObject(
+        "sales_ops",
+        "plan_scenario_tiers",
+        {
+            "scenario_id": TEXT,
+            "plan_id": TEXT,
+            "floor_attainment": DOUBLE,
+            "ceiling_attainment": DOUBLE,
+            "rate_multiplier": DOUBLE,
+        },
+        ("scenario_id", "plan_id", "floor_attainment"),
     ),
 )
 
@@ -322,6 +375,8 @@ FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Most Likely", "Commit", "Closed
 FORECAST_CATEGORY_VALUES = tuple(
     dict.fromkeys((*FORECAST_CATEGORIES, *FORECAST_CATEGORY_API_NAMES))
 )
+
+TIER_METHODS = ("marginal", "retroactive")
 
 TASK_SUBTYPES = ("Call", "Email", "Task", "ListEmail", "Cadence", "LinkedIn")
 
@@ -347,6 +402,97 @@ ENUMERATIONS: dict[tuple[str, str], tuple[str, ...]] = {
         "Waived",
     ),
     ("enablement/coaching_sessions", "status"): ("Completed", "Cancelled", "No-show"),
+    # Commission plans: how tiers pay (absent or empty = marginal) and how a draw is kept.
+    ("sales_ops/comp_plans", "tier_method"): TIER_METHODS,
+    ("sales_ops/plan_scenarios", "tier_method"): TIER_METHODS,
+    ("sales_ops/plan_assignments", "draw_type"): ("recoverable", "non_recoverable"),
+}
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across the columns, or the rows, of one file that a type cannot state. A record
+    that breaks it is rejected like a value that does not parse: file, line, column and reason
+    in ``audit.rejected_rows``; the file's other records load.
+
+    ``broken`` (a condition) and ``reason`` (text) are DuckDB SQL over the file's typed records:
+    every column of the object (NULL where the file lacks it) and ``_source_line``. With a
+    ``partition``, they may use window functions ``over w``: the file's records of one partition
+    ordered by ``order``. With ``whole_set``, a broken record rejects every record of its
+    partition in the file, each naming the first broken line, so a set is never half loaded.
+    """
+
+    column: str
+    broken: str
+    reason: str
+    partition: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()
+    whole_set: bool = False
+
+
+def _requires(column: str, other: str) -> RowRule:
+    return RowRule(
+        column,
+        f"{other} is not null and {column} is null",
+        f"'{column} is required with {other} (' || {other} || ')'",
+    )
+
+
+def _not_negative(column: str) -> RowRule:
+    return RowRule(column, f"{column} < 0", f"'{column} may not be negative (' || {column} || ')'")
+
+
+def _tier_set_rules(*set_columns: str) -> tuple[RowRule, ...]:
+    """A tier set (the rows of one ``set_columns`` value) is contiguous: ordered by floor, each
+    tier starts where the previous one ends, only the last may be open-ended, and no tier ends
+    where it starts. A break rejects the whole set."""
+    window = {"partition": set_columns, "order": ("floor_attainment", "_source_line")}
+    previous_line = "lag(_source_line) over w"
+    previous_ceiling = "lag(ceiling_attainment) over w"
+    return (
+        RowRule(
+            "ceiling_attainment",
+            "ceiling_attainment <= floor_attainment",
+            "'ceiling_attainment ' || ceiling_attainment || ' is not above floor_attainment '"
+            " || floor_attainment",
+            whole_set=True,
+            **window,
+        ),
+        RowRule(
+            "floor_attainment",
+            f"{previous_line} is not null and ({previous_ceiling} is null"
+            f" or floor_attainment <> {previous_ceiling})",
+            f"case when {previous_ceiling} is null"
+            f" then 'tier after the open-ended tier on line ' || {previous_line}"
+            f" when floor_attainment < {previous_ceiling}"
+            f" then 'overlaps the tier on line ' || {previous_line} || ': floor_attainment '"
+            f" || floor_attainment || ' is below its ceiling ' || {previous_ceiling}"
+            f" else 'leaves a gap after the tier on line ' || {previous_line}"
+            f" || ': floor_attainment ' || floor_attainment || ' is above its ceiling '"
+            f" || {previous_ceiling} end",
+            whole_set=True,
+            **window,
+        ),
+    )
+
+
+ROW_RULES: dict[str, tuple[RowRule, ...]] = {
+    "sales_ops/plan_assignments": (
+        _requires("draw_type", "quarterly_draw_amount"),
+        _requires("quarterly_draw_amount", "draw_type"),
+        _not_negative("quarterly_draw_amount"),
+    ),
+    "sales_ops/spiffs": (
+        RowRule(
+            "end_date",
+            "end_date < start_date",
+            "'end_date ' || end_date || ' is before start_date ' || start_date",
+        ),
+        _not_negative("amount_per_deal"),
+        _not_negative("min_amount"),
+        _not_negative("max_payout_per_employee"),
+    ),
+    "sales_ops/plan_scenario_tiers": _tier_set_rules("scenario_id", "plan_id"),
 }
 
 # Spellings of "no date" a source writes in a date column, read as NULL (BambooHR-style worker

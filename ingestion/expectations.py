@@ -161,6 +161,7 @@ STAGE_NAMES = ValuesOf("salesforce/OpportunityStage", "ApiName")
 PLAN_IDS = ValuesOf("sales_ops/comp_plans", "plan_id")
 USER_IDS = ValuesOf("salesforce/User", "Id")
 HRIS_EMPLOYEE_IDS = ValuesOf("hris/workers", "employee_id")
+OPPORTUNITY_TYPES = ValuesOf("salesforce/Opportunity", "Type")
 
 # Factors the survey tool is set up with. The contract allows other factor names, so another
 # name is only a warning; it mostly catches a mis-typed `eNPS`, whose answers would silently be
@@ -168,6 +169,39 @@ HRIS_EMPLOYEE_IDS = ValuesOf("hris/workers", "employee_id")
 SURVEY_FACTORS = ("eNPS", "Satisfaction", "Engagement", "Growth")
 ENPS = Where("factor", "==", "eNPS")
 OTHER_FACTORS = (Where("factor", "!=", "eNPS"), Where("factor", "is not null"))
+
+
+def tier_records(*set_columns: str) -> Frame:
+    """The records of a tier table whose tier sets are the rows of one ``set_columns`` value
+    (a plan's tiers, a scenario's tiers of a plan)."""
+    window = f"over (partition by {', '.join(set_columns)} order by floor_attainment)"
+    return records(
+        *not_null("rate_multiplier"),
+        *non_negative("floor_attainment", "rate_multiplier"),
+        in_set("plan_id", PLAN_IDS),
+        error(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            column_A="ceiling_attainment",
+            column_B="floor_attainment",
+            ignore_row_if="either_value_is_missing",
+        ),
+        # Tiers of a set, by floor, are contiguous: each starts where the previous one ends,
+        # and only the last one may be open-ended (an empty ceiling). The loader rejects a file's
+        # broken set (ROW_RULES); this catches sets that two files break together.
+        equal("floor_attainment", "previous_ceiling"),
+        error(
+            "expect_column_values_to_not_be_null",
+            column="previous_ceiling",
+            **where(Where("tier_number", ">", 1)),
+        ),
+        # Bookings below a first floor above 0 earn nothing: a threshold, or a lost row.
+        between("floor_attainment", 0, 0, "warning", **where(Where("tier_number", "==", 1))),
+        computed={
+            "tier_number": f"row_number() {window}",
+            "previous_ceiling": f"lag(ceiling_attainment) {window}",
+        },
+    )
+
 
 # ------------------------------------------------------------------------------ raw objects
 # Every suite also gets (from the contract, see ``raw_suite``): the required columns present
@@ -325,43 +359,50 @@ RAW_SUITES: dict[str, tuple[Frame, ...]] = {
             *non_negative("clawback_days"),
         ),
     ),
-    "sales_ops/comp_plan_tiers": (
-        records(
-            *not_null("rate_multiplier"),
-            *non_negative("floor_attainment", "rate_multiplier"),
-            in_set("plan_id", PLAN_IDS),
-            error(
-                "expect_column_pair_values_a_to_be_greater_than_b",
-                column_A="ceiling_attainment",
-                column_B="floor_attainment",
-                ignore_row_if="either_value_is_missing",
-            ),
-            # Tiers of a plan, by floor, are contiguous: each starts where the previous one
-            # ends, and only the last one may be open-ended (an empty ceiling).
-            equal("floor_attainment", "previous_ceiling"),
-            error(
-                "expect_column_values_to_not_be_null",
-                column="previous_ceiling",
-                **where(Where("tier_number", ">", 1)),
-            ),
-            # Bookings below a first floor above 0 earn nothing: a threshold, or a lost row.
-            between("floor_attainment", 0, 0, "warning", **where(Where("tier_number", "==", 1))),
-            computed={
-                "tier_number": (
-                    "row_number() over (partition by plan_id order by floor_attainment)"
-                ),
-                "previous_ceiling": (
-                    "lag(ceiling_attainment) over (partition by plan_id order by floor_attainment)"
-                ),
-            },
-        ),
-    ),
+    "sales_ops/comp_plan_tiers": (tier_records("plan_id"),),
     "sales_ops/plan_assignments": (
         records(
             *not_null("plan_id", "effective_start", "quarterly_target_incentive"),
             in_set("plan_id", PLAN_IDS),
             not_before("effective_end", "effective_start"),
             *non_negative("quarterly_target_incentive"),
+        ),
+    ),
+    "sales_ops/spiffs": (
+        records(
+            *not_null("start_date", "end_date", "amount_per_deal"),
+            # A type no opportunity has pays nothing: a typo, most likely.
+            in_set("opportunity_type", OPPORTUNITY_TYPES, "warning"),
+            *not_null("spiff_name", severity="warning"),
+        ),
+    ),
+    "sales_ops/plan_scenarios": (
+        records(
+            # A scenario of a plan that does not exist models nothing.
+            *not_null("plan_id"),
+            in_set("plan_id", PLAN_IDS),
+            between("cap_multiple", 0, None, strict_min=True),
+            *non_negative("clawback_days"),
+            *not_null("scenario_name", severity="warning"),
+        ),
+    ),
+    "sales_ops/plan_scenario_tiers": (
+        tier_records("scenario_id", "plan_id"),
+        # Tiers of a scenario and plan that plan_scenarios does not list change nothing.
+        Frame(
+            "scenario_keys",
+            sql="""
+                select tiers.scenario_id, tiers.plan_id, count(*) as tiers,
+                    count(scenarios.scenario_id) as listed
+                from {sales_ops/plan_scenario_tiers} as tiers
+                left join {sales_ops/plan_scenarios} as scenarios
+                    on tiers.scenario_id = scenarios.scenario_id
+                    and tiers.plan_id = scenarios.plan_id
+                group by tiers.scenario_id, tiers.plan_id
+                order by tiers.scenario_id, tiers.plan_id
+            """,
+            expectations=(equal("listed", "tiers"),),
+            row_id=("scenario_id", "plan_id"),
         ),
     ),
 }
@@ -371,7 +412,7 @@ def schema_frame(obj: SourceObject) -> Frame:
     """The raw table's columns against the contract: one row per contract column."""
     contract = ", ".join(
         f"('{name}', '{dtype}', {position})"
-        for position, (name, dtype) in enumerate(obj.columns.items(), start=1)
+        for position, (name, dtype) in enumerate(obj.typed_columns.items(), start=1)
     )
     sql = f"""
         select contract.column_name, contract.contract_type, actual.data_type as warehouse_type

@@ -32,7 +32,7 @@ def is_generated(stem: str, name: str) -> bool:
 def header(folder: str, extras: Sequence[tuple[str, str]] = ()) -> list[str]:
     """Contract columns in contract order, with extra columns inserted after an anchor
     (``(column, after)``; an empty anchor puts the column last)."""
-    columns = list(OBJECTS_BY_FOLDER[folder].columns)
+    columns = list(OBJECTS_BY_FOLDER[folder].typed_columns)
     for column, after in extras:
         columns.insert(columns.index(after) + 1 if after else len(columns), column)
     return columns

@@ -42,9 +42,10 @@ class ObjectLoadResult:
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, obj: SourceObject, header: list[str]) -> None:
-    """Create the raw table with the contract's columns; add any new extra column as VARCHAR."""
+    """Create the raw table with the contract's columns; add a column it lacks (an optional
+    contract column with its type, any other column of a file as VARCHAR)."""
     table = f"{RAW_SCHEMA}.{obj.table}"
-    columns = {**obj.columns, **PROVENANCE_COLUMNS}
+    columns = {**obj.typed_columns, **PROVENANCE_COLUMNS}
     ddl = ", ".join(f"{quote_ident(name)} {dtype}" for name, dtype in columns.items())
     con.execute(f"create table if not exists {table} ({ddl})")
     existing = {
@@ -57,7 +58,9 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, obj: SourceObject, header: 
     }
     for name in header:
         if name.lower() not in existing:
-            con.execute(f"alter table {table} add column {quote_ident(name)} varchar")
+            # An optional column new to the contract since the table was made gets its type.
+            dtype = obj.typed_columns.get(name, "VARCHAR")
+            con.execute(f"alter table {table} add column {quote_ident(name)} {dtype}")
             existing.add(name.lower())
 
 
@@ -65,7 +68,7 @@ def insert_file(
     con: duckdb.DuckDBPyConnection, obj: SourceObject, staged: StagedFile, now: datetime
 ) -> None:
     select = ", ".join(
-        f"{typed_expression(name, obj.columns.get(name, 'VARCHAR'), obj.source)} "
+        f"{typed_expression(name, obj.typed_columns.get(name, 'VARCHAR'), obj.source)} "
         f"as {quote_ident(name)}"
         for name in staged.header
     )
@@ -110,7 +113,7 @@ def load_object(
             judged.append((file_hash, judge_file(con, obj, path, rel, file_hash, number)))
         con.execute("begin transaction")
         try:
-            ensure_raw_table(con, obj, list(obj.columns))
+            ensure_raw_table(con, obj, list(obj.typed_columns))
             _apply(con, obj, judged, now, result)
             for rel in sorted(set(previous) - present):
                 forget_file(con, obj, rel)

@@ -1,11 +1,12 @@
-"""Each value typed by the source contract; what does not parse, or is not in its
-enumeration, is rejected with file, line, column and reason."""
+"""Each value typed by the source contract; what does not parse, is not in its enumeration,
+or breaks one of the object's row rules (``ROW_RULES``), is rejected with file, line, column
+and reason."""
 
 from __future__ import annotations
 
 import duckdb
 
-from ingestion.contract import EMPTY_DATES, ENUMERATIONS, SourceObject
+from ingestion.contract import EMPTY_DATES, ENUMERATIONS, ROW_RULES, RowRule, SourceObject
 from ingestion.loader.line_numbers import BrokenRecord
 from spm_common.sql import quote_ident, sql_literal
 
@@ -55,9 +56,9 @@ def value_failures(obj: SourceObject, header: list[str], table: str) -> list[str
     optional = {
         column: "VARCHAR"
         for folder, column in ENUMERATIONS
-        if folder == obj.folder and column not in obj.columns
+        if folder == obj.folder and column not in obj.typed_columns
     }
-    for name, dtype in {**obj.columns, **optional}.items():
+    for name, dtype in {**obj.typed_columns, **optional}.items():
         if name not in header:
             continue
         value = quote_ident(name)
@@ -121,9 +122,22 @@ def reject_rows(
         ],
     )
     queries = value_failures(obj, header, table)
-    if not queries:
-        return len(broken)
-    con.execute(f"create or replace temp table _failures as {' union all '.join(queries)}")
+    con.execute(
+        "create or replace temp table _failures as "
+        + (
+            " union all ".join(queries)
+            if queries
+            else "select null::bigint as _record_number, null::bigint as _source_line, "
+            "null::varchar as column_name, null::varchar as raw_value, null::varchar as reason "
+            "limit 0"
+        )
+    )
+    rules = ROW_RULES.get(obj.folder, ())
+    if rules:
+        con.execute(f"create or replace temp table _typed as {typed_records(obj, header, table)}")
+        for rule in rules:
+            con.execute(f"insert into _failures {rule_failures(rule, header, table)}")
+        con.execute("drop table _typed")
     failed = con.execute("select count(distinct _record_number) from _failures").fetchone()[0]
     if failed:
         record = ", ".join(f"{sql_literal(n)}: l.{quote_ident(n)}" for n in header)
@@ -142,3 +156,55 @@ def reject_rows(
             f"delete from {table} where _record_number in (select _record_number from _failures)"
         )
     return len(broken) + failed
+
+
+def typed_records(obj: SourceObject, header: list[str], table: str) -> str:
+    """The file's records whose values all parsed, typed; a column the file lacks is NULL."""
+    columns = ", ".join(
+        (typed_expression(name, dtype, obj.source) if name in header else f"cast(null as {dtype})")
+        + f" as {quote_ident(name)}"
+        for name, dtype in obj.typed_columns.items()
+    )
+    return (
+        f"select _record_number, _source_line, {columns} from {table} "
+        "where _record_number not in (select _record_number from _failures)"
+    )
+
+
+def rule_failures(rule: RowRule, header: list[str], table: str) -> str:
+    """The records of ``_typed`` that break ``rule`` (with ``whole_set``, and every record of
+    their partition), as rows of ``_failures``."""
+    partition = ", ".join(quote_ident(c) for c in rule.partition)
+    order = ", ".join(quote_ident(c) for c in rule.order) or "_source_line"
+    window = f" window w as (partition by {partition} order by {order})" if partition else ""
+    raw_value = f"l.{quote_ident(rule.column)}" if rule.column in header else "null::varchar"
+    judged = (
+        f"select _record_number, _source_line, ({rule.broken}) as _broken, "
+        f"({rule.reason}) as _reason{', ' + partition if partition else ''} from _typed{window}"
+    )
+    if not rule.whole_set:
+        return (
+            f"select j._record_number, j._source_line, {sql_literal(rule.column)}, {raw_value}, "
+            f"j._reason from ({judged}) as j join {table} as l using (_record_number) "
+            "where j._broken"
+        )
+    keys = ", ".join(rule.partition)
+    named = " || ', ' || ".join(f"cast(j.{quote_ident(c)} as varchar)" for c in rule.partition)
+    same_set = " and ".join(f"j.{quote_ident(c)} = first.{quote_ident(c)}" for c in rule.partition)
+    return f"""
+        with judged as ({judged}),
+        first as (
+            select {partition}, min(_source_line) as line, arg_min(_reason, _source_line) as reason
+            from judged where _broken group by {partition}
+        )
+        select j._record_number, j._source_line, {sql_literal(rule.column)}, {raw_value},
+            case
+                when j._broken then j._reason
+                else {sql_literal(f"rejected with the rest of its {keys} (")} || {named}
+                    || '): line ' || first.line || ' ' || first.reason
+            end
+        from judged as j
+        join first on {same_set}
+        join {table} as l using (_record_number)
+        where j._record_number not in (select _record_number from _failures)
+    """

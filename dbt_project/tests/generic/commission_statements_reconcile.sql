@@ -3,8 +3,12 @@
     in `lines` (fct_commission_lines). Fails with one row per employee and quarter where
     credited_bookings differs from the sum of its booking lines' credited_amount,
     gross_commission from the sum of their commission_amount, clawback_amount from the sum of
-    its clawback lines' commission_amount, or payout_amount from capped_commission +
-    clawback_amount, or where capped_commission exceeds gross_commission. A quarter's lines
+    its clawback lines' commission_amount, spiff_amount from the sum of its SPIFF lines'
+    commission_amount, quarter_commission_amount from capped_commission + clawback_amount +
+    spiff_amount, earned_amount from that + adjustment_amount, or payout_amount from
+    earned_amount + draw_amount - draw_recovery_amount; or where capped_commission exceeds
+    gross_commission, or the draw balance does not carry (opening balance + recoverable draw
+    paid - recovered, per employee in quarter order, from 0). A quarter's lines
     without a statement are checked by `commission_lines_have_statements`.
 -#}
 {% test commission_statements_reconcile(model, lines) %}
@@ -25,7 +29,8 @@ line_totals as (
         quarter_start,
         sum(case when line_type = 'booking' then credited_amount else 0 end) as booked,
         sum(case when line_type = 'booking' then commission_amount else 0 end) as gross,
-        sum(case when line_type = 'clawback' then commission_amount else 0 end) as clawed_back
+        sum(case when line_type = 'clawback' then commission_amount else 0 end) as clawed_back,
+        sum(case when line_type = 'spiff' then commission_amount else 0 end) as spiffs
     from lines
     group by 1, 2
 ),
@@ -41,6 +46,22 @@ compared as (
         statements.capped_commission,
         statements.clawback_amount,
         coalesce(line_totals.clawed_back, 0) as lines_clawback_amount,
+        statements.spiff_amount,
+        coalesce(line_totals.spiffs, 0) as lines_spiff_amount,
+        statements.quarter_commission_amount,
+        statements.adjustment_amount,
+        statements.earned_amount,
+        statements.draw_amount,
+        statements.draw_recovery_amount,
+        statements.draw_balance,
+        coalesce(
+            lag(statements.draw_balance) over (
+                partition by statements.employee_id order by statements.quarter_start
+            ),
+            0
+        )
+        + case when statements.draw_type = 'recoverable' then statements.draw_amount else 0 end
+        - statements.draw_recovery_amount as carried_draw_balance,
         statements.payout_amount
     from statements
     left join line_totals
@@ -55,7 +76,12 @@ where
     credited_bookings != lines_credited_bookings
     or gross_commission != lines_gross_commission
     or clawback_amount != lines_clawback_amount
-    or payout_amount != capped_commission + clawback_amount
+    or spiff_amount != lines_spiff_amount
+    or quarter_commission_amount != capped_commission + clawback_amount + spiff_amount
+    or earned_amount != quarter_commission_amount + adjustment_amount
+    or payout_amount != earned_amount + draw_amount - draw_recovery_amount
+    or draw_balance != carried_draw_balance
+    or draw_balance < 0
     or capped_commission > gross_commission
 
 {% endtest %}

@@ -1,6 +1,7 @@
--- One booking line per employee, quarter and won opportunity credited to the employee's rep,
--- in the quarter of the won date, when the employee has a plan in that quarter. Lines fill the
--- plan's tiers in order of won date, then opportunity_id.
+-- One booking line per set of plan terms (the actual ones and each scenario's), employee,
+-- quarter and won opportunity credited to the employee's rep, in the quarter of the won date,
+-- when the employee has a plan in that quarter. Lines fill the plan's tiers in order of won
+-- date, then opportunity_id; the terms decide the tiers and how they pay.
 with
 
 won_events as (
@@ -20,7 +21,11 @@ plan_quarters as (
 ),
 
 tiers as (
-    select * from {{ ref('stg_sales_ops__comp_plan_tiers') }}
+    select * from {{ ref('int_commission_plan_term_tiers') }}
+),
+
+term_sets as (
+    select distinct scenario_id from {{ ref('int_commission_plan_terms') }}
 ),
 
 employee_credits as (
@@ -41,6 +46,8 @@ credited_wins as (
         {{ fiscal_quarter_start('won_events.won_date') }} as quarter_start,
         won_events.opportunity_id,
         won_events.won_date,
+        won_events.won_amount,
+        employee_credits.split_percentage,
         cast(round(
             coalesce(won_events.won_amount, 0)
             * cast(employee_credits.split_percentage / 100 as decimal(12, 8)),
@@ -59,12 +66,17 @@ spans as (
         credited_wins.opportunity_id,
         plan_quarters.plan_id,
         credited_wins.won_date,
+        credited_wins.won_amount,
+        credited_wins.split_percentage,
         credited_wins.credited_amount,
         sum(credited_wins.credited_amount) over (
             partition by credited_wins.employee_id, credited_wins.quarter_start
             order by credited_wins.won_date, credited_wins.opportunity_id
             rows between unbounded preceding and current row
-        ) as cumulative_after
+        ) as cumulative_after,
+        sum(credited_wins.credited_amount) over (
+            partition by credited_wins.employee_id, credited_wins.quarter_start
+        ) as quarter_credited_bookings
     from credited_wins
     inner join plan_quarters
         on
@@ -78,7 +90,8 @@ positions as (
         quarter_start,
         opportunity_id,
         cumulative_after - credited_amount as cumulative_before,
-        cumulative_after
+        cumulative_after,
+        quarter_credited_bookings
     from spans
 ),
 
@@ -94,15 +107,17 @@ tier_parts as (
 
 tier_commissions as (
     select
+        scenario_id,
         employee_id,
         quarter_start,
         opportunity_id,
         sum(commission_in_tier) as commission
     from tier_parts
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 )
 
 select
+    term_sets.scenario_id,
     spans.employee_id,
     spans.rep_id,
     spans.quarter_start,
@@ -111,13 +126,18 @@ select
     spans.plan_id,
     spans.won_date,
     spans.won_date as event_date,
+    spans.won_amount,
+    spans.split_percentage,
     spans.credited_amount,
     cast(spans.cumulative_after - spans.credited_amount as decimal(18, 2)) as cumulative_before,
     cast(spans.cumulative_after as decimal(18, 2)) as cumulative_after,
+    cast(spans.quarter_credited_bookings as decimal(18, 2)) as quarter_credited_bookings,
     {{ round_money('coalesce(tier_commissions.commission, 0)') }} as commission_amount
 from spans
+cross join term_sets
 left join tier_commissions
     on
-        spans.employee_id = tier_commissions.employee_id
+        term_sets.scenario_id = tier_commissions.scenario_id
+        and spans.employee_id = tier_commissions.employee_id
         and spans.quarter_start = tier_commissions.quarter_start
         and spans.opportunity_id = tier_commissions.opportunity_id

@@ -1,6 +1,7 @@
--- One clawback line per booking line whose opportunity was lost no more than the booking
--- line's plan's clawback_days after its won date: minus the booking line's credit and
--- commission, in the quarter of the loss, under the booking line's plan.
+-- One clawback line per set of plan terms and booking line whose opportunity was lost no more
+-- than the clawback_days of the booking line's plan (under those terms) after its won date:
+-- minus the booking line's credit and commission, in the quarter of the loss, under the
+-- booking line's plan.
 with
 
 booking_lines as (
@@ -11,11 +12,12 @@ won_events as (
     select * from {{ ref('int_won_events') }}
 ),
 
-plans as (
-    select * from {{ ref('stg_sales_ops__comp_plans') }}
+terms as (
+    select * from {{ ref('int_commission_plan_terms') }}
 )
 
 select
+    booking_lines.scenario_id,
     booking_lines.employee_id,
     booking_lines.rep_id,
     {{ fiscal_quarter_start('won_events.loss_date') }} as quarter_start,
@@ -32,6 +34,8 @@ select
 from booking_lines
 inner join won_events
     on booking_lines.opportunity_id = won_events.opportunity_id
-inner join plans
-    on booking_lines.plan_id = plans.plan_id
-where won_events.days_to_loss <= plans.clawback_days
+inner join terms
+    on
+        booking_lines.scenario_id = terms.scenario_id
+        and booking_lines.plan_id = terms.plan_id
+where won_events.days_to_loss <= terms.clawback_days

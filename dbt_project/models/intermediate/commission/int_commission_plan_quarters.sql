@@ -1,6 +1,6 @@
 -- One row per employee and fiscal quarter (up to the as-of quarter) with a plan assignment
 -- overlapping the quarter: the plan that applies, its target incentive, cap, clawback window,
--- the quarter's quota and the base rate.
+-- tier method, the assignment's draw, the quarter's quota and the base rate.
 with
 
 assignments as (
@@ -31,6 +31,8 @@ overlapping_assignments as (
         quarters.quarter_end,
         assignments.plan_id,
         assignments.quarterly_target_incentive,
+        assignments.quarterly_draw_amount,
+        assignments.draw_type,
         row_number() over (
             partition by assignments.employee_id, quarters.quarter_start
             order by
@@ -90,6 +92,9 @@ select
         as decimal(18, 2)
     ) as cap_amount,
     cast(plans.clawback_days as bigint) as clawback_days,
+    plans.tier_method,
+    cast(overlapping_assignments.quarterly_draw_amount as decimal(18, 2)) as quarterly_draw_amount,
+    overlapping_assignments.draw_type,
     cast(quarterly_quotas.quota_amount as decimal(18, 2)) as quota_amount,
     {{ safe_divide(
         'overlapping_assignments.quarterly_target_incentive',

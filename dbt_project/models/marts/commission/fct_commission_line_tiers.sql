@@ -1,9 +1,11 @@
--- One row per booking line and tier it overlaps: the part of the line in the tier and the
--- commission it earns there, the parts of fct_commission_lines.commission_amount.
+-- One row per booking line and tier that holds part of it: the part of the line in the tier and
+-- the commission it earns there, the parts of fct_commission_lines.commission_amount. Under a
+-- retroactive plan the whole line is in the tier of the quarter's final attainment.
 with
 
 line_tiers as (
     select * from {{ ref('int_commission_line_tiers') }}
+    where scenario_id = {{ actual_terms() }}
 )
 
 select
@@ -12,6 +14,7 @@ select
     quarter_start,
     opportunity_id,
     plan_id,
+    tier_method,
     tier_number,
     floor_attainment,
     ceiling_attainment,

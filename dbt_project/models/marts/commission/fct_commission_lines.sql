@@ -1,13 +1,32 @@
--- One row per employee, fiscal quarter, opportunity and line type: the booking lines that fill
--- the tiers and the clawback lines that reverse them.
+-- One row per employee, fiscal quarter, opportunity, line type and SPIFF program: the booking
+-- lines that fill the tiers, the clawback lines that reverse them and the SPIFF lines, under the
+-- actual plan terms, each naming the deal as the rep knows it (opportunity and account name).
 with
 
 booking_lines as (
     select * from {{ ref('int_commission_booking_lines') }}
+    where scenario_id = {{ actual_terms() }}
 ),
 
 clawback_lines as (
     select * from {{ ref('int_commission_clawback_lines') }}
+    where scenario_id = {{ actual_terms() }}
+),
+
+spiff_lines as (
+    select * from {{ ref('int_commission_spiff_lines') }}
+),
+
+opportunities as (
+    select * from {{ ref('int_opportunities') }}
+),
+
+accounts as (
+    select * from {{ ref('stg_salesforce__accounts') }}
+),
+
+spiffs as (
+    select * from {{ ref('stg_sales_ops__spiffs') }}
 ),
 
 lines as (
@@ -17,6 +36,7 @@ lines as (
         quarter_start,
         opportunity_id,
         line_type,
+        cast(null as {{ dbt.type_string() }}) as spiff_id,
         credited_amount,
         cumulative_before,
         cumulative_after,
@@ -32,6 +52,7 @@ lines as (
         quarter_start,
         opportunity_id,
         line_type,
+        cast(null as {{ dbt.type_string() }}) as spiff_id,
         credited_amount,
         cumulative_before,
         cumulative_after,
@@ -40,19 +61,45 @@ lines as (
         won_date,
         event_date
     from clawback_lines
+    union all
+    select
+        employee_id,
+        rep_id,
+        quarter_start,
+        opportunity_id,
+        line_type,
+        spiff_id,
+        credited_amount,
+        cumulative_before,
+        cumulative_after,
+        commission_amount,
+        plan_id,
+        won_date,
+        event_date
+    from spiff_lines
 )
 
 select
-    employee_id,
-    rep_id,
-    quarter_start,
-    opportunity_id,
-    line_type,
-    credited_amount,
-    cumulative_before,
-    cumulative_after,
-    commission_amount,
-    plan_id,
-    won_date,
-    event_date
+    lines.employee_id,
+    lines.rep_id,
+    lines.quarter_start,
+    lines.opportunity_id,
+    lines.line_type,
+    lines.spiff_id,
+    lines.credited_amount,
+    lines.cumulative_before,
+    lines.cumulative_after,
+    lines.commission_amount,
+    lines.plan_id,
+    lines.won_date,
+    lines.event_date,
+    opportunities.opportunity_name,
+    accounts.account_name,
+    spiffs.spiff_name
 from lines
+left join opportunities
+    on lines.opportunity_id = opportunities.opportunity_id
+left join accounts
+    on opportunities.account_id = accounts.account_id
+left join spiffs
+    on lines.spiff_id = spiffs.spiff_id

@@ -1,10 +1,11 @@
 -- One row per commission statement (employee and fiscal quarter with a plan) and tier of its
 -- plan: the plan's terms as they apply to the statement - tier bounds in bookings, multiplier,
--- rate per unit, cap multiple and clawback window.
+-- rate per unit, how the tiers pay (tier_method), cap multiple and clawback window.
 with
 
 quarter_tiers as (
     select * from {{ ref('int_commission_quarter_tiers') }}
+    where scenario_id = {{ actual_terms() }}
 ),
 
 plan_quarters as (
@@ -16,6 +17,7 @@ select
     quarter_tiers.quarter_start,
     quarter_tiers.plan_id,
     plan_quarters.plan_name,
+    quarter_tiers.tier_method,
     quarter_tiers.tier_number,
     quarter_tiers.floor_attainment,
     quarter_tiers.ceiling_attainment,

@@ -1,85 +1,47 @@
 -- One row per employee and fiscal quarter with a plan: quota, base rate, credited bookings,
--- attainment, and the payout built from the quarter's booking and clawback lines.
+-- attainment, the quarter's commission (capped booking lines, clawbacks, SPIFFs), what it earns,
+-- the draw paid and recovered, and the payout.
 with
 
-plan_quarters as (
-    select * from {{ ref('int_commission_plan_quarters') }}
+earnings as (
+    select * from {{ ref('int_commission_earnings') }}
 ),
 
-booking_lines as (
-    select * from {{ ref('int_commission_booking_lines') }}
-),
-
-clawback_lines as (
-    select * from {{ ref('int_commission_clawback_lines') }}
-),
-
-booking_totals as (
-    select
-        employee_id,
-        quarter_start,
-        sum(credited_amount) as credited_bookings,
-        sum(commission_amount) as gross_commission
-    from booking_lines
-    group by 1, 2
-),
-
-clawback_totals as (
-    select
-        employee_id,
-        quarter_start,
-        sum(commission_amount) as clawback_amount
-    from clawback_lines
-    group by 1, 2
-),
-
-statements as (
-    select
-        plan_quarters.employee_id,
-        plan_quarters.rep_id,
-        plan_quarters.quarter_start,
-        plan_quarters.plan_id,
-        plan_quarters.quota_amount,
-        plan_quarters.target_incentive,
-        plan_quarters.base_rate,
-        plan_quarters.cap_amount,
-        coalesce(booking_totals.credited_bookings, 0) as credited_bookings,
-        coalesce(booking_totals.gross_commission, 0) as gross_commission,
-        coalesce(clawback_totals.clawback_amount, 0) as clawback_amount
-    from plan_quarters
-    left join booking_totals
-        on
-            plan_quarters.employee_id = booking_totals.employee_id
-            and plan_quarters.quarter_start = booking_totals.quarter_start
-    left join clawback_totals
-        on
-            plan_quarters.employee_id = clawback_totals.employee_id
-            and plan_quarters.quarter_start = clawback_totals.quarter_start
-),
-
-capped as (
-    select
-        *,
-        case
-            when cap_amount is null then gross_commission
-            else least(gross_commission, cap_amount)
-        end as capped_commission
-    from statements
+draws as (
+    select * from {{ ref('int_commission_draws') }}
 )
 
 select
-    employee_id,
-    rep_id,
-    quarter_start,
-    plan_id,
-    quota_amount,
-    target_incentive,
-    base_rate,
-    cast(credited_bookings as decimal(18, 2)) as credited_bookings,
-    {{ quota_attainment_rate('credited_bookings', 'quota_amount') }} as attainment_rate,
-    cast(gross_commission as decimal(18, 2)) as gross_commission,
-    cast(capped_commission as decimal(18, 2)) as capped_commission,
-    cast(clawback_amount as decimal(18, 2)) as clawback_amount,
-    cast(capped_commission + clawback_amount as decimal(18, 2)) as payout_amount,
-    cap_amount
-from capped
+    earnings.employee_id,
+    earnings.rep_id,
+    earnings.quarter_start,
+    earnings.plan_id,
+    earnings.quota_amount,
+    earnings.target_incentive,
+    earnings.base_rate,
+    earnings.credited_bookings,
+    earnings.attainment_rate,
+    earnings.gross_commission,
+    earnings.capped_commission,
+    earnings.clawback_amount,
+    earnings.spiff_amount,
+    earnings.quarter_commission_amount,
+    earnings.adjustment_amount,
+    earnings.earned_amount,
+    draws.draw_amount,
+    draws.draw_recovery_amount,
+    draws.draw_balance,
+    cast(
+        earnings.earned_amount + draws.draw_amount - draws.draw_recovery_amount
+        as decimal(18, 2)
+    ) as payout_amount,
+    earnings.cap_amount,
+    earnings.tier_method,
+    draws.quarterly_draw_amount,
+    draws.draw_type,
+    draws.opening_draw_balance
+from earnings
+inner join draws
+    on
+        earnings.employee_id = draws.employee_id
+        and earnings.quarter_start = draws.quarter_start

@@ -15,6 +15,7 @@ renamed as (
 
         ---------- text
         plan_name,
+        coalesce(tier_method, 'marginal') as tier_method,
 
         ---------- numerics
         cap_multiple,

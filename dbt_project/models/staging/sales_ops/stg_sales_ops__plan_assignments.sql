@@ -14,8 +14,12 @@ renamed as (
         employee_id,
         plan_id,
 
+        ---------- text
+        draw_type,
+
         ---------- numerics
         quarterly_target_incentive,
+        quarterly_draw_amount,
 
         ---------- dates
         effective_start,
