@@ -529,3 +529,64 @@ def test_great_expectations_loads_where_pyspark_takes_the_process_for_a_doctest(
     assert "gx loaded" in result.stdout, result.stderr[-3000:]
     # Hidden, not merely importable (with pyarrow and grpc installed PySpark would not exit).
     assert result.stdout.split()[-1] == "None", result.stdout
+
+
+# ------------------------------------------------------------------------------ plan scenarios
+
+
+def test_a_scenario_of_an_unknown_plan_is_an_error_naming_its_row(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        insert(con, "sales_ops/plan_scenarios",
+               [{"scenario_id": "SC1", "scenario_name": "Richer", "plan_id": "P1"},
+                {"scenario_id": "SC1", "scenario_name": "Richer", "plan_id": "P9"}])  # fmt: skip
+    result = run_raw("sales_ops/plan_scenarios", warehouse)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    failures = md(result, "failed_expectations")
+    assert "expect_column_values_to_be_in_set" in failures and "plan_id" in failures
+    assert "P9" in failures
+    rows = md(result, "failing_rows_sample")
+    assert "sales_ops/plan_scenarios/plan_scenarios_full.csv" in rows and "| 3 |" in rows
+
+
+def test_scenario_tiers_need_their_scenario_and_contiguous_sets_across_files(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        insert(
+            con,
+            "sales_ops/plan_scenarios",
+            [{"scenario_id": "SC1", "scenario_name": "Richer", "plan_id": "P1"}],
+        )
+        insert(
+            con,
+            "sales_ops/plan_scenario_tiers",
+            [
+                {
+                    "scenario_id": "SC1",
+                    "plan_id": "P1",
+                    "floor_attainment": 0.0,
+                    "ceiling_attainment": 1.0,
+                    "rate_multiplier": 1.0,
+                },
+                {
+                    "scenario_id": "SC1",
+                    "plan_id": "P1",
+                    "floor_attainment": 1.0,
+                    "ceiling_attainment": None,
+                    "rate_multiplier": 3.0,
+                },
+            ],
+        )
+    assert run_raw("sales_ops/plan_scenario_tiers", warehouse).passed
+    with duckdb.connect(str(warehouse)) as con:
+        # A later file adds a tier above the open-ended one, and tiers of an unlisted scenario.
+        insert(con, "sales_ops/plan_scenario_tiers",
+               [{"scenario_id": "SC1", "plan_id": "P1", "floor_attainment": 2.0,
+                 "rate_multiplier": 4.0},
+                {"scenario_id": "SC9", "plan_id": "P1", "floor_attainment": 0.0,
+                 "rate_multiplier": 1.0}],
+               file="sales_ops/plan_scenario_tiers/more.csv")  # fmt: skip
+    result = run_raw("sales_ops/plan_scenario_tiers", warehouse)
+    assert result.severity == dg.AssetCheckSeverity.ERROR
+    failures = md(result, "failed_expectations")
+    assert "previous_ceiling where tier_number > 1" in failures
+    assert "listed, tiers" in failures
+    assert "SC9" in md(result, "failing_rows_sample")
