@@ -242,6 +242,8 @@ class OpportunityFactory:
         """An AE active throughout, on exactly ``plan`` the whole time when one is asked for."""
         pool = [u for u in self.roster.with_role(org.AE) if u.active_between(first, last)]
         if plan is not None:
+            reserved = self.plans.reserved  # never the ramp hire (see sales_ops.CommissionCases)
+            pool = [u for u in pool if not (u.person and u.person.employee_id in reserved)]
             exact = [
                 u
                 for u in pool

@@ -11,6 +11,7 @@ from pathlib import Path
 from ingestion.contract import OBJECTS
 from ingestion.demo import (
     activities,
+    commission_cases,
     enablement,
     forecast,
     hris,
@@ -24,6 +25,7 @@ from ingestion.demo.deals import OpportunityFactory
 from ingestion.demo.fmt import DAY
 from ingestion.demo.ids import IdFactory, stream
 from ingestion.demo.leads import LEAD_EXTRAS, Lead, LeadFactory, lead_versions, touch_lead
+from ingestion.demo.opportunities import Opp
 from ingestion.demo.opportunity_rows import (
     HISTORY_EXTRAS,
     OPPORTUNITY_EXTRAS,
@@ -57,6 +59,8 @@ class Crm:
     book: AccountBook
     deals: OpportunityFactory
     leads: list[Lead]
+    # The commission cases' deals (last in ``deals.opps``; their activities come last too).
+    case_deals: list[Opp]
 
 
 def generate(
@@ -107,8 +111,11 @@ def remove_generated(root: Path) -> list[Path]:
 
 def _generate(landing: Landing, tl: Timeline, seed: int, scale: float) -> None:
     workforce = build_workforce(stream(seed, "people"), tl, scale)
-    plans = sales_ops.build_plans(stream(seed, "plans"), workforce, tl)
+    plans = sales_ops.build_plans(
+        stream(seed, "plans"), workforce, tl, stream(seed, "plans:retroactive")
+    )
     crm = _build_crm(tl, seed, scale, workforce, plans)
+    commission_cases.set_draws(plans, crm.deals.opps, crm.roster, tl)
     _write_salesforce(landing, tl, seed, crm)
     _write_hris(landing, tl, workforce)
     _write_survey(landing, seed, tl, workforce)
@@ -131,11 +138,12 @@ def _build_crm(
     deals.reassign_departed()
     deals.delete_some()
     deals.mark_customers()
+    case_deals = commission_cases.add_deals(stream(seed, "commission-cases"), deals, plans, tl)
     forecast.add_overrides(stream(seed, "forecast-overrides"), deals.opps, tl)
     movements.add_movements(stream(seed, "pipeline-movements"), deals.opps, tl)
     book.add_duplicate()
     book.reassign_departed()
-    return Crm(ids, roster, book, deals, leads)
+    return Crm(ids, roster, book, deals, leads, case_deals)
 
 
 @dataclass(frozen=True)
@@ -204,9 +212,15 @@ def _write_salesforce(landing: Landing, tl: Timeline, seed: int, crm: Crm) -> No
     aw = ActivityWriter(stream(seed, "activities"), ids, tl, w["Task"], w["Event"])
     contacts = Contacts(stream(seed, "contacts"), ids)
     activities.lead_activities(aw, crm.leads)
-    activities.opportunity_activities(aw, crm.deals.opps, roster, contacts)
+    late = {o.id for o in crm.case_deals}
+    early = [o for o in crm.deals.opps if o.id not in late]
+    activities.opportunity_activities(aw, early, roster, contacts)
     activities.account_activities(aw, roster, crm.book, contacts)
     activities.boundary_meetings(aw, roster, crm.book)
+    # The commission cases' deals came after everything else, from a stream of their own: so do
+    # their activities (every other activity stays as it was).
+    aw.rng = stream(seed, "activities:commission-cases")
+    activities.opportunity_activities(aw, crm.case_deals, roster, contacts)
 
 
 def _write_hris(landing: Landing, tl: Timeline, workforce: list[Person]) -> None:
@@ -256,6 +270,31 @@ def _write_sales_ops(
         "export",
         header("sales_ops/plan_assignments"),
         sales_ops.assignment_rows(plans),
+    )
+    landing.write_all(
+        "sales_ops/spiffs",
+        "spiffs",
+        tl.hris_files[1],
+        "export",
+        header("sales_ops/spiffs"),
+        sales_ops.spiff_rows(tl),
+    )
+    scenarios_published = tl.hris_files[1] - 10 * DAY
+    landing.write_all(
+        "sales_ops/plan_scenarios",
+        "plan_scenarios",
+        scenarios_published,
+        "export",
+        header("sales_ops/plan_scenarios"),
+        sales_ops.SCENARIOS,
+    )
+    landing.write_all(
+        "sales_ops/plan_scenario_tiers",
+        "plan_scenario_tiers",
+        scenarios_published,
+        "export",
+        header("sales_ops/plan_scenario_tiers"),
+        sales_ops.scenario_tier_rows(),
     )
     quotas = sales_ops.build_quotas(stream(seed, "quotas"), workforce, tl)
     columns = header("sales_ops/quotas")

@@ -1,5 +1,6 @@
 """`python -m orchestration.cli.statements [--out DIR]`: a commission statement per employee and
-quarter, as HTML, from the published BI file (``make statements``).
+quarter, as HTML, from the published BI file (``make statements``): its payout build-up, tiers,
+booking, clawback and SPIFF lines (by program, each deal named) and its draw.
 
 Reads only ``$SPM_BI_DATABASE`` (read-only) and writes ``<out>/<quarter_start>/<employee_id>.html``,
 ``<out>/index.html`` and ``<out>/manifest.json``; ``--out`` defaults to ``$SPM_STATEMENTS_DIR``.
@@ -45,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{result.out_dir} in {result.seconds:.1f} s, from {result.source.path} "
         f"(sha256 {result.source.sha256[:16]}, modified "
         f"{result.source.modified_at.isoformat(timespec='seconds')})"
+    )
+    totals = result.totals
+    print(
+        f"  earned {money(totals['earned_amount'])}, of which SPIFFs "
+        f"{money(totals['spiff_amount'])}; draws paid {money(totals['draw_amount'])}, "
+        f"recovered {money(totals['draw_recovery_amount'])}"
     )
     return 0
 

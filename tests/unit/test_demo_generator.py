@@ -1,6 +1,7 @@
 """The demo generator honours the source contract and produces data for every downstream rule.
 
-One small dataset (scale 0.2) is generated per module and read back with the csv module.
+One small dataset (scale 0.2) is generated per module and read back with the csv module; the
+commission mechanics are also checked at scale 0.1 (the end-to-end tests' seed and date) and 1.
 """
 
 from __future__ import annotations
@@ -12,14 +13,27 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from ingestion.contract import BOOL, DATE, DOUBLE, INT, MONEY, OBJECTS, TS
+from ingestion.contract import (
+    BOOL,
+    DATE,
+    DOUBLE,
+    INT,
+    MONEY,
+    OBJECTS,
+    OBJECTS_BY_FOLDER,
+    ROW_RULES,
+    TS,
+)
 from ingestion.demo import generate
 from ingestion.demo.__main__ import main
 from ingestion.demo.ids import BASE62, KEY_PREFIX, checksum_suffix
+from ingestion.loader import load_object
 
 AS_OF = date(2026, 11, 25)
 SCALE = 0.2
@@ -436,7 +450,7 @@ def test_forecast_overrides_change_the_opportunity_without_a_history_row(
 
 CLOSED_STAGES = {"Closed Won", "Closed Lost"}
 # Scripted cases that close, then go on (reopened, won twice, lost after a win).
-REOPENING_CASES = ("reopened_then_won", "won_twice", "won_then_lost_")
+REOPENING_CASES = ("reopened_then_won", "won_twice", "won_then_lost_", "won_big_then_lost_")
 
 
 def _quarters_before(as_of: date, count: int) -> list[tuple[str, str]]:
@@ -781,6 +795,10 @@ def test_comp_plans_and_tiers(landing: Landing) -> None:
     plans = {p["plan_id"]: p for p in landing.raw["sales_ops/comp_plans"]}
     assert plans["AE-STD"]["cap_multiple"] == "2.0" and plans["AE-STD"]["clawback_days"] == "90"
     assert plans["AE-ACCEL"]["cap_multiple"] == "" and plans["AE-ACCEL"]["clawback_days"] == "60"
+    # Both spellings of marginal (written, and empty), and a retroactive plan.
+    assert plans["AE-STD"]["tier_method"] == "marginal" and plans["AE-ACCEL"]["tier_method"] == ""
+    assert plans["AE-RETRO"]["tier_method"] == "retroactive"
+    assert plans["AE-RETRO"]["cap_multiple"] == "2.5"
     tiers: defaultdict[str, list[Row]] = defaultdict(list)
     for tier in landing.raw["sales_ops/comp_plan_tiers"]:
         tiers[tier["plan_id"]].append(tier)
@@ -807,7 +825,11 @@ def test_plan_assignments_include_a_mid_quarter_change(landing: Landing) -> None
                 date.fromisoformat(old["effective_end"]),
                 date.fromisoformat(new["effective_start"]),
             )
-            assert end + timedelta(days=1) == start and old["plan_id"] != new["plan_id"]
+            assert end + timedelta(days=1) == start
+            if old["plan_id"] == new["plan_id"]:  # a draw starts or ends with a quarter
+                assert old["draw_type"] != new["draw_type"]
+                assert (start.month, start.day) in FIRST_DAY_OF_QUARTER
+                continue
             assert (start.month - 1) % 3 and start.day != 1  # mid-quarter
             changes += 1
         assert rows[-1]["effective_end"] == "" or rows[-1]["effective_end"] <= AS_OF.isoformat()
@@ -836,6 +858,338 @@ def test_quotas(landing: Landing) -> None:
     for row in landing.raw["sales_ops/quotas"]:
         versions[(row["employee_id"], row["month_start"])].add(row["quota_amount"])
     assert any(len(v) > 1 for v in versions.values())  # revised in a later file
+
+
+# ---------------------------------------------------------------- commission mechanics
+
+SALES_OPS_RULED = (
+    "sales_ops/comp_plans",
+    "sales_ops/comp_plan_tiers",
+    "sales_ops/plan_assignments",
+    "sales_ops/spiffs",
+    "sales_ops/plan_scenarios",
+    "sales_ops/plan_scenario_tiers",
+)
+E2E_SEED, E2E_AS_OF = 7, date(2026, 11, 26)  # tests/conftest.py generated_run
+
+
+def _quarter(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _quarter_end(quarter: date) -> date:
+    following = date(quarter.year + (quarter.month == 10), (quarter.month + 2) % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _money(value: str) -> Decimal:
+    return Decimal(value) if value else Decimal(0)
+
+
+class Commission:
+    """What the commission rules read, from a landing folder: won events (first won history
+    row, else close date and amount), credits per employee, the plan of a quarter, quotas."""
+
+    def __init__(self, root: Path, as_of: date) -> None:
+        def sf(name: str) -> dict[str, Row]:
+            return live(rows_of(root, f"salesforce/{name}"))
+
+        def later_file_wins(folder: str, *key: str) -> list[Row]:
+            out: dict[tuple[str, ...], Row] = {}
+            for row in sorted(rows_of(root, folder), key=lambda r: r["_file"]):
+                out[tuple(row[k] for k in key)] = row
+            return list(out.values())
+
+        self.as_of = as_of
+        self.opps = sf("Opportunity")
+        employee_of = {u["Id"]: u["EmployeeNumber"] for u in sf("User").values()}
+        trails: defaultdict[str, list[Row]] = defaultdict(list)
+        for row in sf("OpportunityHistory").values():
+            trails[row["OpportunityId"]].append(row)
+        # opportunity -> (won date, won amount, date of the first lost row after it)
+        self.won: dict[str, tuple[date, Decimal, date | None]] = {}
+        for opp_id, opp in self.opps.items():
+            trail = sorted(trails.get(opp_id, []), key=lambda r: (r["CreatedDate"], r["Id"]))
+            stages = [r["StageName"] for r in trail]
+            if "Closed Won" in stages:
+                i = stages.index("Closed Won")
+                lost = next((r for r in trail[i:] if r["StageName"] == "Closed Lost"), None)
+                self.won[opp_id] = (
+                    date.fromisoformat(trail[i]["CreatedDate"][:10]),
+                    _money(trail[i]["Amount"]),
+                    date.fromisoformat(lost["CreatedDate"][:10]) if lost else None,
+                )
+            elif opp["IsWon"] == "true":
+                self.won[opp_id] = (
+                    date.fromisoformat(opp["CloseDate"]),
+                    _money(opp["Amount"]),
+                    None,
+                )
+        shares: defaultdict[str, dict[str, Decimal]] = defaultdict(dict)
+        for split in sf("OpportunitySplit").values():
+            if split["OpportunityId"] in self.opps:
+                shares[split["OpportunityId"]][split["SplitOwnerId"]] = Decimal(
+                    split["SplitPercentage"]
+                )
+        # employee -> [(won date, opportunity, share in percent)]
+        self.credits: defaultdict[str, list[tuple[date, str, Decimal]]] = defaultdict(list)
+        for opp_id, (won, _, _) in self.won.items():
+            owner = self.opps[opp_id]["OwnerId"]
+            for user, share in (shares.get(opp_id) or {owner: Decimal(100)}).items():
+                if employee_of.get(user):
+                    self.credits[employee_of[user]].append((won, opp_id, share))
+        self.plans = {p["plan_id"]: p for p in later_file_wins(SALES_OPS_RULED[0], "plan_id")}
+        self.tiers: defaultdict[str, list[tuple[float, float, float]]] = defaultdict(list)
+        for t in later_file_wins(SALES_OPS_RULED[1], "plan_id", "floor_attainment"):
+            ceiling = float(t["ceiling_attainment"]) if t["ceiling_attainment"] else float("inf")
+            self.tiers[t["plan_id"]].append(
+                (float(t["floor_attainment"]), ceiling, float(t["rate_multiplier"]))
+            )
+        self.assignments = later_file_wins(
+            SALES_OPS_RULED[2], "employee_id", "plan_id", "effective_start"
+        )
+        self.quotas: defaultdict[tuple[str, date], Decimal] = defaultdict(Decimal)
+        for q in later_file_wins("sales_ops/quotas", "employee_id", "month_start"):
+            month = date.fromisoformat(q["month_start"])
+            self.quotas[(q["employee_id"], _quarter(month))] += _money(q["quota_amount"])
+        self.spiffs = later_file_wins("sales_ops/spiffs", "spiff_id")
+        self.scenarios = later_file_wins("sales_ops/plan_scenarios", "scenario_id", "plan_id")
+        self.scenario_tiers = later_file_wins(
+            "sales_ops/plan_scenario_tiers", "scenario_id", "plan_id", "floor_attainment"
+        )
+
+    def plan_of(self, employee: str, quarter: date) -> Row | None:
+        """The assignment in effect on the quarter's last day, else the latest overlapping."""
+        first, last = quarter.isoformat(), _quarter_end(quarter).isoformat()
+        mine = [
+            a
+            for a in self.assignments
+            if a["employee_id"] == employee
+            and a["effective_start"] <= last
+            and (a["effective_end"] == "" or a["effective_end"] >= first)
+        ]
+        in_effect = [a for a in mine if a["effective_end"] == "" or a["effective_end"] >= last]
+        return max(in_effect or mine, key=lambda a: a["effective_start"], default=None)
+
+    def commission(self, plan: str, booked: Decimal, quota: Decimal, target: Decimal) -> float:
+        """A quarter's commission on ``booked`` under the plan's tiers, before the cap. It grows
+        with the bookings, so more bookings bound it from above."""
+        rate, attainment = float(target / quota), float(booked / quota)
+        tiers = self.tiers[plan]
+        if self.plans[plan]["tier_method"] == "retroactive":
+            multiplier = next((m for lo, hi, m in tiers if lo <= attainment < hi), 0.0)
+            return float(booked) * rate * multiplier
+        return sum(
+            max(0.0, min(attainment, hi) - lo) * float(quota) * rate * m for lo, hi, m in tiers
+        )
+
+    def cap(self, plan: str, target: Decimal) -> float:
+        multiple = self.plans[plan]["cap_multiple"]
+        return float(Decimal(multiple) * target) if multiple else float("inf")
+
+    def qualifying(self, spiff: Row) -> list[tuple[str, date, str, Decimal]]:
+        """(employee, won date, opportunity, share) of every credit the program pays for."""
+        first, last = spiff["start_date"], spiff["end_date"]
+        out = []
+        for employee, credits in self.credits.items():
+            for won, opp_id, share in sorted(credits):
+                amount, kind = self.won[opp_id][1], self.opps[opp_id]["Type"]
+                if (
+                    first <= won.isoformat() <= last
+                    and spiff["opportunity_type"] in ("", kind)
+                    and amount >= _money(spiff["min_amount"])
+                    and self.plan_of(employee, _quarter(won)) is not None
+                ):
+                    out.append((employee, won, opp_id, share))
+        return out
+
+    def spiff_bound(self, employee: str, quarter: date) -> Decimal:
+        """Every SPIFF line the employee's credits in the quarter could pay, unbounded by max."""
+        return sum(
+            (
+                _money(s["amount_per_deal"]) * share / 100
+                for s in self.spiffs
+                for e, won, _, share in self.qualifying(s)
+                if e == employee and _quarter(won) == quarter
+            ),
+            Decimal(0),
+        )
+
+
+def assert_commission_cases(c: Commission) -> dict[str, object]:
+    """Every commission mechanic the demo must exercise; returns who carries which."""
+    found: dict[str, object] = {}
+    history_start, current = c.as_of - timedelta(days=730), _quarter(c.as_of)
+    # A retroactive plan with reps on it; marginal written and left empty.
+    methods = {p["tier_method"]: p["plan_id"] for p in c.plans.values()}
+    assert {"marginal", "", "retroactive"} <= set(methods)
+    retro = {a["employee_id"] for a in c.assignments if a["plan_id"] == methods["retroactive"]}
+    assert retro
+    found["retroactive"] = sorted(retro)
+
+    # SPIFF programs inside the history: filtered by Type, by a minimum, capped per employee.
+    types = {o["Type"] for o in c.opps.values()}
+    assert len(c.spiffs) >= 2
+    for s in c.spiffs:
+        assert history_start.isoformat() <= s["start_date"] <= s["end_date"] < current.isoformat()
+        assert s["opportunity_type"] in types | {""}, s
+    assert any(s["opportunity_type"] for s in c.spiffs)
+    assert any(s["min_amount"] for s in c.spiffs)
+    # A maximum that binds: an employee's qualifying lines add up to more than it.
+    binding = []
+    for s in c.spiffs:
+        if s["max_payout_per_employee"]:
+            total: defaultdict[str, Decimal] = defaultdict(Decimal)
+            for employee, _, _, share in c.qualifying(s):
+                total[employee] += _money(s["amount_per_deal"]) * share / 100
+            binding += [
+                (s["spiff_id"], e)
+                for e, t in total.items()
+                if t > _money(s["max_payout_per_employee"])
+            ]
+    assert binding
+    found["spiff_max_binds"] = binding
+    # Overlapping windows: one credit qualifies for two programs.
+    programs: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in c.spiffs:
+        for employee, _, opp_id, _ in c.qualifying(s):
+            programs[(employee, opp_id)].add(s["spiff_id"])
+    two = sorted(k for k, v in programs.items() if len(v) >= 2)
+    assert two
+    found["spiff_two_programs"] = two
+
+    # Draws: one recoverable, one non-recoverable; both need an amount with a type.
+    draws = [a for a in c.assignments if a["draw_type"]]
+    assert all(_money(a["quarterly_draw_amount"]) > 0 for a in draws)
+    assert all(a["quarterly_draw_amount"] == "" for a in c.assignments if not a["draw_type"])
+    assert {a["draw_type"] for a in draws} == {"recoverable", "non_recoverable"}
+
+    # Recoverable: a ramp hire's first assignment, the hire quarter; the draw is above anything
+    # that quarter can earn, and the next quarter (no draw) earns something to recover it with.
+    (recoverable,) = [a for a in draws if a["draw_type"] == "recoverable"]
+    hire = recoverable["employee_id"]
+    quarter = _quarter(date.fromisoformat(recoverable["effective_start"]))
+    assert recoverable["effective_end"] == _quarter_end(quarter).isoformat()
+    assert c.plan_of(hire, quarter) is recoverable
+    quota = c.quotas.get((hire, quarter), Decimal(0))
+    later = add_quarter(quarter)
+    assert quota < c.quotas[(hire, later)]  # ramping
+    booked = sum(
+        (c.won[o][1] * share / 100 for w, o, share in c.credits[hire] if _quarter(w) == quarter),
+        Decimal(0),
+    )
+    plan, target = recoverable["plan_id"], _money(recoverable["quarterly_target_incentive"])
+    earned = min(c.commission(plan, booked, quota, target), c.cap(plan, target)) if quota else 0
+    bound = Decimal(str(round(earned, 2))) + Decimal("0.01") * len(c.credits[hire])
+    assert bound + c.spiff_bound(hire, quarter) < _money(recoverable["quarterly_draw_amount"])
+    following = c.plan_of(hire, later)
+    assert following is not None and following["draw_type"] == ""
+    assert any(_quarter(w) == later for w, _, _ in c.credits[hire])
+    found["recoverable"] = (hire, quarter, later)
+
+    # Non-recoverable: the quarter that loses a deal of 3 quotas won the quarter before, within
+    # the clawback window; its clawback exceeds the most that quarter can earn (no SPIFF there).
+    (kept,) = [a for a in draws if a["draw_type"] == "non_recoverable"]
+    rep = kept["employee_id"]
+    big = [
+        (w, o, share, lost)
+        for w, o, share in c.credits[rep]
+        if (lost := c.won[o][2]) is not None and _quarter(lost) == add_quarter(_quarter(w))
+    ]
+    assert big
+    won, opp_id, share, lost = max(big, key=lambda b: c.won[b[1]][1])
+    quarter = _quarter(lost)
+    assert c.plan_of(rep, quarter) is kept
+    booked_under = c.plan_of(rep, _quarter(won))
+    assert booked_under is not None
+    plan, target = kept["plan_id"], _money(kept["quarterly_target_incentive"])
+    assert booked_under["plan_id"] == plan
+    assert booked_under["quarterly_target_incentive"] == kept["quarterly_target_incentive"]
+    assert (lost - won).days <= int(c.plans[plan]["clawback_days"])
+    credited = c.won[opp_id][1] * share / 100
+    quota = c.quotas[(rep, _quarter(won))]
+    assert credited >= 3 * quota > 0
+    clawback = c.commission(plan, credited, quota, target)  # the least it earned when booked
+    assert clawback > c.cap(plan, target)
+    assert not any(
+        s["start_date"] <= _quarter_end(quarter).isoformat()
+        and s["end_date"] >= quarter.isoformat()
+        for s in c.spiffs
+    )
+    found["non_recoverable"] = (rep, quarter, opp_id)
+
+    # Scenarios: of existing plans; one lists its own (contiguous) tiers, one lists none.
+    assert len({s["scenario_id"] for s in c.scenarios}) >= 2
+    assert {s["plan_id"] for s in c.scenarios} <= set(c.plans)
+    listed: defaultdict[tuple[str, str], list[Row]] = defaultdict(list)
+    for t in c.scenario_tiers:
+        listed[(t["scenario_id"], t["plan_id"])].append(t)
+    keys = {(s["scenario_id"], s["plan_id"]) for s in c.scenarios}
+    assert listed and set(listed) < keys  # tiers for a named plan; a scenario without any
+    for tiers in listed.values():
+        tiers.sort(key=lambda t: float(t["floor_attainment"]))
+        assert float(tiers[0]["floor_attainment"]) == 0 and tiers[-1]["ceiling_attainment"] == ""
+        for lower, upper in itertools.pairwise(tiers):
+            assert lower["ceiling_attainment"] == upper["floor_attainment"]
+    for s in c.scenarios:
+        assert s["tier_method"] in ("marginal", "retroactive")
+        plan = c.plans[s["plan_id"]]
+        terms = ("cap_multiple", "clawback_days", "tier_method")
+        assert (s["scenario_id"], s["plan_id"]) in listed or any(s[t] != plan[t] for t in terms)
+    found["scenarios"] = sorted(keys)
+    return found
+
+
+def add_quarter(quarter: date) -> date:
+    return _quarter_end(quarter) + timedelta(days=1)
+
+
+def test_commission_mechanics_are_all_in_the_demo(landing: Landing) -> None:
+    assert_commission_cases(Commission(landing.root, AS_OF))
+
+
+@pytest.mark.parametrize(
+    ("scale", "seed", "as_of"), [(0.1, E2E_SEED, E2E_AS_OF), (0.1, 42, AS_OF), (1, 42, AS_OF)]
+)
+def test_commission_mechanics_at_every_scale(
+    tmp_path: Path, scale: float, seed: int, as_of: date
+) -> None:
+    generate(tmp_path, scale=scale, seed=seed, as_of=as_of)
+    assert_commission_cases(Commission(tmp_path, as_of))
+
+
+def test_scripted_commission_deals(landing: Landing) -> None:
+    opps = {o["Demo_Case__c"]: o for o in landing.live("Opportunity").values()}
+    for case in (
+        "won_big_then_lost_net_clawback",
+        "ramp_hire_big_quarter",
+        "spiff_two_programs",
+        "spiff_over_maximum_1",
+        "spiff_over_maximum_2",
+        "spiff_over_maximum_3",
+    ):
+        assert case in opps, case
+    assert opps["won_big_then_lost_net_clawback"]["StageName"] == "Closed Lost"
+    assert opps["spiff_two_programs"]["Type"] == "New Business"
+    assert {opps[f"spiff_over_maximum_{n}"]["OwnerId"] for n in (1, 2, 3)} == {
+        opps["spiff_two_programs"]["OwnerId"]
+    }
+    split = {s["OpportunityId"] for s in landing.live("OpportunitySplit").values()}
+    assert not split & {o["Id"] for c, o in opps.items() if c.startswith("spiff_")}
+
+
+def test_sales_ops_rows_pass_the_row_rules(landing: Landing) -> None:
+    """The loader's row rules (draw amount and type together, SPIFF windows and amounts, tier
+    sets) reject nothing the generator writes."""
+    assert {f for f in ROW_RULES if f.startswith("sales_ops/")} <= set(SALES_OPS_RULED)
+    with duckdb.connect(":memory:") as con:
+        con.execute("create schema raw")
+        for folder in SALES_OPS_RULED:
+            result = load_object(con, landing.root, OBJECTS_BY_FOLDER[folder])
+            assert not result.files_rejected, folder
+            assert result.rows_rejected == 0, folder
+            assert result.rows_loaded == landing.counts[folder] > 0, folder
+        assert con.execute("select count(*) from audit.rejected_rows").fetchone() == (0,)
 
 
 # ---------------------------------------------------------------- enablement

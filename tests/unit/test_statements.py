@@ -20,8 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_BI = """
 create schema marts;
 create table marts.dim_reps as
-select * from (values ('r1', 'E1', 'Zoë <script>alert(1)</script> & Co'), ('r2', 'E2', 'Ann'))
-    as t(rep_id, employee_id, rep_name);
+select * from (values ('r1', 'E1', 'Zoë <script>alert(1)</script> & Co'), ('r2', 'E2', 'Ann'),
+    ('r3', 'E3', 'Bo')) as t(rep_id, employee_id, rep_name);
 create table marts.mart_commission_statements as
 select
     employee_id, rep_id, quarter_start::date as quarter_start, plan_id,
@@ -32,67 +32,162 @@ select
     gross_commission::decimal(18,2) as gross_commission,
     capped_commission::decimal(18,2) as capped_commission,
     clawback_amount::decimal(18,2) as clawback_amount,
-    payout_amount::decimal(18,2) as payout_amount, cap_amount::decimal(18,2) as cap_amount
+    spiff_amount::decimal(18,2) as spiff_amount,
+    quarter_commission_amount::decimal(18,2) as quarter_commission_amount,
+    adjustment_amount::decimal(18,2) as adjustment_amount,
+    earned_amount::decimal(18,2) as earned_amount,
+    draw_amount::decimal(18,2) as draw_amount,
+    draw_recovery_amount::decimal(18,2) as draw_recovery_amount,
+    draw_balance::decimal(18,2) as draw_balance,
+    payout_amount::decimal(18,2) as payout_amount, cap_amount::decimal(18,2) as cap_amount,
+    tier_method, quarterly_draw_amount::decimal(18,2) as quarterly_draw_amount, draw_type,
+    opening_draw_balance::decimal(18,2) as opening_draw_balance
 from (values
+    -- marginal, capped, a clawback, two SPIFF programs, a recoverable draw topping it up
     ('E1', 'r1', '2026-07-01', 'AE', 80000, 10000, 0.125, 100000.50, 1.25000625,
-     11250.13, 11250.13, -1875.00, 9375.13, 20000),
-    ('E2', 'r2', '2026-07-01', 'AE', null, 10000, null, 5000, null, 0, 0, 0, 0, 20000)
+     11250.13, 11250.13, -1875.00, 850.00, 10225.13, 0, 10225.13, 1774.87, 0, 1774.87,
+     12000.00, 20000, 'marginal', 12000, 'recoverable', 0),
+    -- no quota: nothing earned, no draw
+    ('E2', 'r2', '2026-07-01', 'AE', null, 10000, null, 5000, null, 0, 0, 0, 0, 0, 0, 0, 0,
+     0, 0, 0, 20000, 'marginal', 0, null, 0),
+    -- retroactive at 80 % (tier 2), a non-recoverable draw below earnings: an earlier
+    -- recoverable balance of 500 is recovered from the excess
+    ('E3', 'r3', '2026-07-01', 'AX', 100000, 10000, 0.1, 80000, 0.8, 8000, 8000, 0, 0,
+     8000, 0, 8000, 0, 500, 0, 7500, null, 'retroactive', 6000, 'non_recoverable', 500)
 ) as t(employee_id, rep_id, quarter_start, plan_id, quota_amount, target_incentive, base_rate,
        credited_bookings, attainment_rate, gross_commission, capped_commission,
-       clawback_amount, payout_amount, cap_amount);
+       clawback_amount, spiff_amount, quarter_commission_amount, adjustment_amount,
+       earned_amount, draw_amount, draw_recovery_amount, draw_balance, payout_amount,
+       cap_amount, tier_method, quarterly_draw_amount, draw_type, opening_draw_balance);
 create table marts.fct_commission_lines as
 select
     employee_id, rep_id, quarter_start::date as quarter_start, opportunity_id, line_type,
-    credited_amount::decimal(18,2) as credited_amount,
+    spiff_id, credited_amount::decimal(18,2) as credited_amount,
     cumulative_before::decimal(18,2) as cumulative_before,
     cumulative_after::decimal(18,2) as cumulative_after,
     commission_amount::decimal(18,2) as commission_amount, plan_id,
-    won_date::date as won_date, event_date::date as event_date
+    won_date::date as won_date, event_date::date as event_date, opportunity_name,
+    account_name, spiff_name
 from (values
-    ('E1', 'r1', '2026-07-01', 'oa', 'booking', 30000, 0, 30000, 1875.00, 'AE',
-     '2026-07-02', '2026-07-02'),
-    ('E1', 'r1', '2026-07-01', 'ob', 'booking', 70000.50, 30000, 100000.50, 9375.13, 'AE',
-     '2026-08-01', '2026-08-01'),
-    ('E1', 'r1', '2026-07-01', 'oa', 'clawback', -30000, null, null, -1875.00, 'AE',
-     '2026-07-02', '2026-09-15'),
-    ('E2', 'r2', '2026-07-01', 'oc', 'booking', 5000, 0, 5000, 0, 'AE',
-     '2026-07-10', '2026-07-10')
-) as t(employee_id, rep_id, quarter_start, opportunity_id, line_type, credited_amount,
-       cumulative_before, cumulative_after, commission_amount, plan_id, won_date, event_date);
+    ('E1', 'r1', '2026-07-01', 'oa', 'booking', null, 30000, 0, 30000, 1875.00, 'AE',
+     '2026-07-02', '2026-07-02', 'Acme <Corp> - Renewal FY26', 'Acme <Corp>', null),
+    ('E1', 'r1', '2026-07-01', 'ob', 'booking', null, 70000.50, 30000, 100000.50, 9375.13,
+     'AE', '2026-08-01', '2026-08-01', 'Globex - Platform FY26', 'Globex Inc.', null),
+    ('E1', 'r1', '2026-07-01', 'oa', 'clawback', null, -30000, null, null, -1875.00, 'AE',
+     '2026-07-02', '2026-09-15', 'Acme <Corp> - Renewal FY26', 'Acme <Corp>', null),
+    ('E1', 'r1', '2026-07-01', 'oa', 'spiff', 'SP1', 30000, null, null, 300.00, 'AE',
+     '2026-07-02', '2026-07-02', 'Acme <Corp> - Renewal FY26', 'Acme <Corp>',
+     'Q3 <b>push</b>'),
+    ('E1', 'r1', '2026-07-01', 'ob', 'spiff', 'SP1', 70000.50, null, null, 300.00, 'AE',
+     '2026-08-01', '2026-08-01', 'Globex - Platform FY26', 'Globex Inc.', 'Q3 <b>push</b>'),
+    ('E1', 'r1', '2026-07-01', 'ob', 'spiff', 'SP2', 70000.50, null, null, 250.00, 'AE',
+     '2026-08-01', '2026-08-01', 'Globex - Platform FY26', 'Globex Inc.', 'Big deals'),
+    ('E2', 'r2', '2026-07-01', 'oc', 'booking', null, 5000, 0, 5000, 0, 'AE',
+     '2026-07-10', '2026-07-10', 'Initech - Seats FY26', 'Initech', null),
+    ('E3', 'r3', '2026-07-01', 'oe', 'booking', null, 30000, 0, 30000, 3000.00, 'AX',
+     '2026-07-15', '2026-07-15', 'Hooli - Pilot FY26', 'Hooli', null),
+    ('E3', 'r3', '2026-07-01', 'of', 'booking', null, 50000, 30000, 80000, 5000.00, 'AX',
+     '2026-09-01', '2026-09-01', 'Umbrella - Expansion FY26', 'Umbrella Corp.', null)
+) as t(employee_id, rep_id, quarter_start, opportunity_id, line_type, spiff_id,
+       credited_amount, cumulative_before, cumulative_after, commission_amount, plan_id,
+       won_date, event_date, opportunity_name, account_name, spiff_name);
 create table marts.fct_commission_line_tiers as
 select
-    employee_id, 'r1' as rep_id, quarter_start::date as quarter_start, opportunity_id,
-    'AE' as plan_id,
+    employee_id, rep_id, quarter_start::date as quarter_start, opportunity_id, plan_id,
     tier_number::bigint as tier_number, tier_rate::double as tier_rate,
     amount_in_tier::decimal(18,2) as amount_in_tier,
     commission_in_tier::decimal(18,2) as commission_in_tier
 from (values
-    ('E1', '2026-07-01', 'oa', 1, 0.0625, 30000, 1875.00),
-    ('E1', '2026-07-01', 'ob', 1, 0.0625, 10000, 625.00),
-    ('E1', '2026-07-01', 'ob', 2, 0.125, 40000, 5000.00),
-    ('E1', '2026-07-01', 'ob', 3, 0.1875, 20000.50, 3750.09)
-) as t(employee_id, quarter_start, opportunity_id, tier_number, tier_rate, amount_in_tier,
-       commission_in_tier);
+    ('E1', 'r1', '2026-07-01', 'oa', 'AE', 1, 0.0625, 30000, 1875.00),
+    ('E1', 'r1', '2026-07-01', 'ob', 'AE', 1, 0.0625, 10000, 625.00),
+    ('E1', 'r1', '2026-07-01', 'ob', 'AE', 2, 0.125, 40000, 5000.00),
+    ('E1', 'r1', '2026-07-01', 'ob', 'AE', 3, 0.1875, 20000.50, 3750.09),
+    -- retroactive: each line whole in the tier of the final attainment
+    ('E3', 'r3', '2026-07-01', 'oe', 'AX', 2, 0.1, 30000, 3000.00),
+    ('E3', 'r3', '2026-07-01', 'of', 'AX', 2, 0.1, 50000, 5000.00)
+) as t(employee_id, rep_id, quarter_start, opportunity_id, plan_id, tier_number, tier_rate,
+       amount_in_tier, commission_in_tier);
 create table marts.mart_commission_statement_tiers as
 select
-    employee_id, quarter_start::date as quarter_start, 'AE' as plan_id,
-    'Account Executive' as plan_name, tier_number::bigint as tier_number,
+    employee_id, quarter_start::date as quarter_start, plan_id, plan_name, tier_method,
+    tier_number::bigint as tier_number,
     floor_attainment::double as floor_attainment,
     ceiling_attainment::double as ceiling_attainment,
     rate_multiplier::double as rate_multiplier,
     tier_lower_amount::decimal(18,2) as tier_lower_amount,
     tier_upper_amount::decimal(18,2) as tier_upper_amount, tier_rate::double as tier_rate,
-    2.0::double as cap_multiple, 90::bigint as clawback_days
+    cap_multiple::double as cap_multiple, 90::bigint as clawback_days
 from (values
-    ('E1', '2026-07-01', 1, 0.0, 0.5, 0.5, 0, 40000, 0.0625),
-    ('E1', '2026-07-01', 2, 0.5, 1.0, 1.0, 40000, 80000, 0.125),
-    ('E1', '2026-07-01', 3, 1.0, null, 1.5, 80000, null, 0.1875),
-    ('E2', '2026-07-01', 1, 0.0, 0.5, 0.5, null, null, null),
-    ('E2', '2026-07-01', 2, 0.5, 1.0, 1.0, null, null, null),
-    ('E2', '2026-07-01', 3, 1.0, null, 1.5, null, null, null)
-) as t(employee_id, quarter_start, tier_number, floor_attainment, ceiling_attainment,
-       rate_multiplier, tier_lower_amount, tier_upper_amount, tier_rate);
+    ('E1', '2026-07-01', 'AE', 'Account Executive', 'marginal', 1, 0.0, 0.5, 0.5, 0, 40000,
+     0.0625, 2.0),
+    ('E1', '2026-07-01', 'AE', 'Account Executive', 'marginal', 2, 0.5, 1.0, 1.0, 40000, 80000,
+     0.125, 2.0),
+    ('E1', '2026-07-01', 'AE', 'Account Executive', 'marginal', 3, 1.0, null, 1.5, 80000, null,
+     0.1875, 2.0),
+    ('E2', '2026-07-01', 'AE', 'Account Executive', 'marginal', 1, 0.0, 0.5, 0.5, null, null,
+     null, 2.0),
+    ('E2', '2026-07-01', 'AE', 'Account Executive', 'marginal', 2, 0.5, 1.0, 1.0, null, null,
+     null, 2.0),
+    ('E2', '2026-07-01', 'AE', 'Account Executive', 'marginal', 3, 1.0, null, 1.5, null, null,
+     null, 2.0),
+    ('E3', '2026-07-01', 'AX', 'Accelerated', 'retroactive', 1, 0.0, 0.5, 0.6, 0, 50000, 0.06,
+     null),
+    ('E3', '2026-07-01', 'AX', 'Accelerated', 'retroactive', 2, 0.5, 1.0, 1.0, 50000, 100000,
+     0.1, null),
+    ('E3', '2026-07-01', 'AX', 'Accelerated', 'retroactive', 3, 1.0, null, 2.0, 100000, null,
+     0.2, null)
+) as t(employee_id, quarter_start, plan_id, plan_name, tier_method, tier_number,
+       floor_attainment, ceiling_attainment, rate_multiplier, tier_lower_amount,
+       tier_upper_amount, tier_rate, cap_multiple);
 """
+
+
+class Page(StatementPage):
+    """A statement page with, per line row, its SPIFF program and the text it shows, and the
+    payout build-up's steps in order."""
+
+    def __init__(self, html: str) -> None:
+        self.steps: list[str] = []
+        self.spiff_headings: dict[str, str] = {}
+        self.spiff_totals: dict[str, Decimal] = {}
+        self.applied_tiers: list[int] = []
+        self._heading: str | None = None
+        super().__init__(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        super().handle_starttag(tag, attrs)
+        a = {k: v or "" for k, v in attrs}
+        if tag == "tr" and "data-line-type" in a:
+            self.rows[-1] |= {"spiff_id": a.get("data-spiff-id"), "text": []}
+        if "data-step" in a:
+            self.steps.append(a["data-step"])
+        if "data-spiff-program" in a:
+            self._heading = a["data-spiff-program"]
+            self.spiff_headings[self._heading] = ""
+        if "data-spiff-total" in a:
+            self.spiff_totals[a["data-spiff-total"]] = Decimal(a["data-value"])
+        if "data-applied-tier" in a:
+            self.applied_tiers.append(int(a["data-tier"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        super().handle_endtag(tag)
+        if tag == "h3":
+            self._heading = None
+
+    def handle_data(self, data: str) -> None:
+        super().handle_data(data)
+        if self._row is not None:
+            self._row["text"].append(data)
+        if self._heading is not None:
+            self.spiff_headings[self._heading] += data
+
+    def spiffs(self) -> dict[tuple[str, str], dict]:
+        return {
+            (r["spiff_id"], r["opportunity_id"]): r for r in self.rows if r["line_type"] == "spiff"
+        }
+
+    def amount(self, name: str) -> Decimal:
+        return Decimal(self.fields[name])
 
 
 @pytest.fixture
@@ -107,12 +202,18 @@ def tiny_bi(tmp_path: Path) -> Path:
 def test_statements_show_tiers_clawbacks_and_the_marts_amounts(tiny_bi: Path, tmp_path: Path):
     out = tmp_path / "statements"
     result = render_statements(tiny_bi, out, run_id="run-123")
-    assert result.count == 2
-    assert result.total_payout == Decimal("9375.13")
+    assert result.count == 3
+    assert result.total_payout == Decimal("19500.00")
+    assert result.totals == {
+        "earned_amount": Decimal("18225.13"),
+        "spiff_amount": Decimal("850.00"),
+        "draw_amount": Decimal("1774.87"),
+        "draw_recovery_amount": Decimal("500.00"),
+    }
 
     page = StatementPage((out / "2026-07-01" / "E1.html").read_text())
     assert page.body == {"data-employee-id": "E1", "data-quarter-start": "2026-07-01"}
-    assert page.fields["payout_amount"] == "9375.13"
+    assert page.fields["payout_amount"] == "12000.00"
     assert page.fields["clawback_amount"] == "-1875.00"
     assert page.fields["cap_amount"] == "20000.00"
     bookings = page.lines("booking")
@@ -130,6 +231,7 @@ def test_statements_show_tiers_clawbacks_and_the_marts_amounts(tiny_bi: Path, tm
     assert "≤ 90 days" in text and "75" in text  # lost 75 days after the win, window 90
     assert "70,000.50" in text and "9,375.13" in text and "\u22121,875.00" in text
     assert "125.0 %" in text  # attainment
+    assert "Marginal tiers" in text and "Retroactive plan" not in text
 
     html = (out / "2026-07-01" / "E1.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; Co" in html
@@ -146,19 +248,187 @@ def test_a_statement_without_quota_says_so_and_earns_nothing(tiny_bi: Path, tmp_
     assert "You have no quota for this quarter" in " ".join(page.text)
 
 
+def render_page(tiny_bi: Path, tmp_path: Path, employee_id: str) -> Page:
+    out = tmp_path / "out"
+    if not out.exists():
+        render_statements(tiny_bi, out)
+    return Page((out / "2026-07-01" / f"{employee_id}.html").read_text())
+
+
+def test_spiff_lines_are_grouped_by_program_with_deals_and_amounts(tiny_bi, tmp_path):
+    page = render_page(tiny_bi, tmp_path, "E1")
+    # one heading per program, its name escaped, in order of name: Big deals, then Q3 push
+    assert list(page.spiff_headings) == ["SP2", "SP1"]
+    assert page.spiff_headings["SP1"].startswith("Q3 <b>push</b> (SPIFF program SP1, 2 deals)")
+    assert page.spiff_headings["SP2"].startswith("Big deals (SPIFF program SP2, 1 deal)")
+    html = (tmp_path / "out" / "2026-07-01" / "E1.html").read_text()
+    assert "<b>push</b>" not in html and "Q3 &lt;b&gt;push&lt;/b&gt;" in html
+    spiffs = page.spiffs()
+    # ob qualifies for both programs: one line in each
+    assert {key: row["fields"]["commission_amount"] for key, row in spiffs.items()} == {
+        ("SP1", "oa"): "300.00",
+        ("SP1", "ob"): "300.00",
+        ("SP2", "ob"): "250.00",
+    }
+    assert spiffs[("SP1", "ob")]["fields"]["credited_amount"] == "70000.50"
+    assert page.spiff_totals == {"SP1": Decimal("600.00"), "SP2": Decimal("250.00")}
+    assert sum(page.spiff_totals.values()) == page.amount("spiff_amount")
+    assert "Total SPIFFs: 850.00" in " ".join(page.text)
+    # SPIFF lines are neither booking nor clawback lines
+    assert set(page.lines("booking")) == {"oa", "ob"} and set(page.lines("clawback")) == {"oa"}
+    # without SPIFFs the section says so
+    assert "No SPIFFs in this quarter." in " ".join(render_page(tiny_bi, tmp_path, "E3").text)
+
+
+@pytest.mark.parametrize("employee_id", ["E1", "E2", "E3"])
+def test_the_payout_build_up_adds_up_to_the_payout(tiny_bi, tmp_path, employee_id):
+    """capped + clawbacks + SPIFFs = quarter commission; + adjustments = earned; + draw paid
+    - draw recovered = payout, in that order, every figure the mart's."""
+    page = render_page(tiny_bi, tmp_path, employee_id)
+    assert page.steps == [
+        "capped_commission",
+        "clawback_amount",
+        "spiff_amount",
+        "quarter_commission_amount",
+        "adjustment_amount",
+        "earned_amount",
+        "draw_amount",
+        "draw_recovery_amount",
+        "payout_amount",
+    ]
+    a = page.amount
+    quarter = a("capped_commission") + a("clawback_amount") + a("spiff_amount")
+    assert quarter == a("quarter_commission_amount")
+    assert quarter + a("adjustment_amount") == a("earned_amount")
+    assert a("earned_amount") + a("draw_amount") - a("draw_recovery_amount") == a("payout_amount")
+    with duckdb.connect(str(tiny_bi), read_only=True) as con:
+        (payout,) = con.execute(
+            "select payout_amount from marts.mart_commission_statements where employee_id = ?",
+            [employee_id],
+        ).fetchone()
+    assert a("payout_amount") == payout
+
+
+def test_the_build_up_shows_recoveries_subtracted(tiny_bi, tmp_path):
+    e1 = " ".join(render_page(tiny_bi, tmp_path, "E1").text)
+    assert "Capped commission" in e1 and "Quarter commission" in e1 and "Earned" in e1
+    assert "10,225.13" in e1 and "1,774.87" in e1 and "12,000.00" in e1
+    e3 = render_page(tiny_bi, tmp_path, "E3")
+    assert e3.fields["draw_recovery_amount"] == "500.00"
+    assert "\u2212500.00" in e3.text  # shown as taken away
+
+
+def test_the_draw_shows_paid_recovered_balance_and_type(tiny_bi, tmp_path):
+    e1 = render_page(tiny_bi, tmp_path, "E1")
+    assert e1.fields["draw_type"] == "recoverable"
+    assert e1.fields["quarterly_draw_amount"] == "12000.00"
+    assert e1.fields["opening_draw_balance"] == "0.00"
+    assert e1.fields["draw_balance"] == "1774.87"
+    assert e1.amount("opening_draw_balance") + e1.amount("draw_amount") - e1.amount(
+        "draw_recovery_amount"
+    ) == e1.amount("draw_balance")  # recoverable: the draw paid adds to the balance
+    text = " ".join(e1.text)
+    assert "less than the draw of 12,000.00: 1,774.87 is paid on top" in text
+    assert "Your draw is recoverable" in text
+
+    e3 = render_page(tiny_bi, tmp_path, "E3")
+    assert e3.fields["draw_type"] == "non_recoverable"
+    assert (e3.fields["opening_draw_balance"], e3.fields["draw_balance"]) == ("500.00", "0.00")
+    text = " ".join(e3.text)
+    assert "non-recoverable" in text
+    assert "500.00 of the excess recovers earlier draws, and nothing is left to recover" in text
+
+    e2 = render_page(tiny_bi, tmp_path, "E2")
+    assert e2.fields["draw_type"] == ""
+    assert "no draw this quarter" in " ".join(e2.text)
+
+
+def test_every_line_names_the_deal_and_its_account(tiny_bi, tmp_path):
+    with duckdb.connect(str(tiny_bi), read_only=True) as con:
+        names = dict(
+            (row[0], row[1:])
+            for row in con.execute(
+                "select distinct opportunity_id, opportunity_name, account_name "
+                "from marts.fct_commission_lines"
+            ).fetchall()
+        )
+    shown = 0
+    for employee_id in ("E1", "E2", "E3"):
+        page = render_page(tiny_bi, tmp_path, employee_id)
+        for row in page.rows:
+            name, account = names[row["opportunity_id"]]
+            assert name in row["text"] and account in row["text"], (employee_id, row)
+            assert row["opportunity_id"] in row["text"]  # the Salesforce id as well
+            shown += 1
+    assert shown == 9  # booking, clawback and SPIFF lines
+    html = (tmp_path / "out" / "2026-07-01" / "E1.html").read_text()
+    assert "Acme &lt;Corp&gt; - Renewal FY26" in html and "<Corp>" not in html
+
+
+def test_a_retroactive_plan_says_the_whole_quarter_is_paid_at_the_final_tier(tiny_bi, tmp_path):
+    page = render_page(tiny_bi, tmp_path, "E3")
+    assert page.fields["tier_method"] == "retroactive"
+    assert page.applied_tiers == [2]
+    text = " ".join(page.text)
+    assert "Retroactive plan:" in text
+    assert "the whole quarter is paid at the tier of your final attainment" in text
+    assert "Your attainment of 80.0 % is in tier 2 (multiplier 1.0)" in text
+    assert "Tiers (retroactive)." in text
+    bookings = page.lines("booking")
+    assert bookings["oe"]["parts"] == {2: (Decimal("30000.00"), Decimal("3000.00"))}
+    assert bookings["of"]["parts"] == {2: (Decimal("50000.00"), Decimal("5000.00"))}
+    marginal = render_page(tiny_bi, tmp_path, "E1")
+    assert marginal.fields["tier_method"] == "marginal" and marginal.applied_tiers == []
+
+
+def test_a_statement_for_an_adjustment_only_says_there_is_no_plan(tiny_bi, tmp_path):
+    """A row that exists only for an adjustment: no plan, every commission amount 0."""
+    with duckdb.connect(str(tiny_bi)) as con:
+        con.execute(
+            "insert into marts.mart_commission_statements by name select 'E4' as employee_id, "
+            "date '2026-07-01' as quarter_start, 0 as credited_bookings, 0 as gross_commission, "
+            "0 as capped_commission, 0 as clawback_amount, 0 as spiff_amount, "
+            "0 as quarter_commission_amount, -120.50 as adjustment_amount, "
+            "-120.50 as earned_amount, 0 as draw_amount, 0 as draw_recovery_amount, "
+            "0 as draw_balance, -120.50 as payout_amount, 0 as quarterly_draw_amount, "
+            "0 as opening_draw_balance"
+        )
+    page = render_page(tiny_bi, tmp_path, "E4")
+    text = " ".join(page.text)
+    assert "You have no plan this quarter" in text and "You have no quota" not in text
+    assert "plan None" not in text
+    assert page.fields["adjustment_amount"] == "-120.50"
+    assert page.fields["payout_amount"] == "-120.50"
+    assert "pays \u2212120.50 of adjustments" in text
+
+
 def test_index_and_manifest_name_the_published_file(tiny_bi: Path, tmp_path: Path):
     out = tmp_path / "out"
     result = render_statements(tiny_bi, out, run_id="run-123")
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["statements"] == 2 and manifest["total_payout"] == "9375.13"
+    assert manifest["statements"] == 3 and manifest["total_payout"] == "19500.00"
+    assert manifest["totals"] == {
+        "earned_amount": "18225.13",
+        "spiff_amount": "850.00",
+        "draw_amount": "1774.87",
+        "draw_recovery_amount": "500.00",
+    }
     assert manifest["source"]["path"] == str(tiny_bi)
     assert manifest["source"]["sha256"] == result.source.sha256
     assert manifest["source"]["size"] == tiny_bi.stat().st_size
     assert manifest["source"]["publish_run_id"] == "run-123"
-    assert {f["path"] for f in manifest["files"]} == {"2026-07-01/E1.html", "2026-07-01/E2.html"}
+    assert {f["path"] for f in manifest["files"]} == {
+        "2026-07-01/E1.html",
+        "2026-07-01/E2.html",
+        "2026-07-01/E3.html",
+    }
     index = (out / "index.html").read_text()
     assert 'href="2026-07-01/E1.html"' in index and 'href="2026-07-01/E2.html"' in index
     assert "Zoë &lt;script&gt;" in index
+    # earned, draw paid less recovered, payout per statement; the totals above the list
+    assert "10,225.13</td>" in index and "1,774.87</td>" in index and "12,000.00</td>" in index
+    assert "\u2212500.00</td>" in index  # E3: nothing paid as draw, 500 recovered
+    assert "of which SPIFFs 850.00" in index
 
 
 def test_rendering_replaces_the_output_whole(tiny_bi: Path, tmp_path: Path):
@@ -196,6 +466,16 @@ def test_no_published_file_or_an_old_one_fails_clearly(tiny_bi: Path, tmp_path: 
     with pytest.raises(StatementsError, match=r"No published BI file at .*published state"):
         render_statements(tmp_path / "missing.duckdb", tmp_path / "out")
     with duckdb.connect(str(tiny_bi)) as con:
+        con.execute("alter table marts.mart_commission_statements drop column draw_balance")
+        con.execute("alter table marts.fct_commission_lines drop column account_name")
+    with pytest.raises(
+        StatementsError,
+        match=r"no marts\.mart_commission_statements\.draw_balance, "
+        r"marts\.fct_commission_lines\.account_name: it was published before statements showed "
+        "SPIFFs, draws and deal names",
+    ):
+        render_statements(tiny_bi, tmp_path / "out")
+    with duckdb.connect(str(tiny_bi)) as con:
         con.execute("drop table marts.fct_commission_line_tiers")
     with pytest.raises(StatementsError, match=r"no marts\.fct_commission_line_tiers"):
         render_statements(tiny_bi, tmp_path / "out")
@@ -208,7 +488,8 @@ def test_the_cli_writes_to_spm_statements_dir_and_fails_without_a_bi_file(tiny_b
     command = [sys.executable, "-m", "orchestration.cli.statements"]
     done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert f"2 statements (total payout {money(Decimal('9375.13'))})" in done.stdout
+    assert f"3 statements (total payout {money(Decimal('19500.00'))})" in done.stdout
+    assert "SPIFFs 850.00" in done.stdout and "draws paid 1,774.87, recovered 500.00" in done.stdout
     assert (tmp_path / "st" / "index.html").is_file()
 
     env["SPM_BI_DATABASE"] = str(tmp_path / "nothing" / "spm.duckdb")

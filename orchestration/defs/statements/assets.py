@@ -20,7 +20,9 @@ PUBLISH_KEY = dg.AssetKey("publish")
     group_name="publish",
     kinds={"html"},
     description=(
-        "A commission statement per employee and fiscal quarter, as self-contained HTML, "
+        "A commission statement per employee and fiscal quarter, as self-contained HTML (how "
+        "the payout adds up, tiers, booking, clawback and SPIFF lines by program with each "
+        "deal's name and account, the draw and its balance), "
         "rendered from the published `$SPM_BI_DATABASE` into `$SPM_STATEMENTS_DIR` (default "
         "`statements/` beside the BI file's folder), replaced whole; `index.html` lists them and "
         "`manifest.json` names the published file they come from."
@@ -46,6 +48,7 @@ def commission_statements(
             "statements": result.count,
             "output": dg.MetadataValue.path(str(result.out_dir)),
             "total_payout": float(result.total_payout),
+            **{f"total_{name}": float(value) for name, value in result.totals.items()},
             "source_sha256": result.source.sha256,
             "publish_run_id": result.source.run_id or "",
             "seconds": round(result.seconds, 2),

@@ -4,7 +4,9 @@ metrics themselves (Superset). Read from ``dbt_project/target/semantic_manifest.
 Each metric is translated once: simple = agg(expr) with its filter, ratio =
 numerator / nullif(denominator, 0), derived = its expression over its inputs' SQL. A metric that
 cannot be one aggregate over one table (cumulative, time offsets, inputs from two models)
-raises ``UnsupportedMetric`` and is left to the tool's own options.
+raises ``UnsupportedMetric`` and is left to the tool's own options. A semi-additive measure
+(``non_additive_dimension``) sums the rows of its dimension's last (or first) value in the group,
+per window grouping (e.g. each employee's latest draw balance) when it has some.
 """
 
 import json
@@ -121,17 +123,39 @@ class SemanticLayer:
         row = self.measure_row_sql(measure_name, filters)
         semi = measure["non_additive_dimension"]
         if semi:
-            if measure["agg"] != "sum" or semi["window_groupings"]:
-                raise UnsupportedMetric(f"non-additive {measure_name}: only sum, no groupings")
-            columns = self.dimension_columns(self.models[model_name])
-            dim = columns[semi["name"]]
+            if measure["agg"] != "sum":
+                raise UnsupportedMetric(f"non-additive {measure_name}: only sum")
+            model = self.models[model_name]
+            dim = self.dimension_columns(model)[semi["name"]]
             pick = "max" if semi["window_choice"] == "max" else "min"
-            # The sum over the rows of the group's last (or first) value of the dimension, e.g.
-            # the latest snapshot: a semi-additive measure, in one aggregate expression.
+            if not semi["window_groupings"]:
+                # The sum over the rows of the group's last (or first) value of the dimension,
+                # e.g. the latest snapshot: a semi-additive measure, in one aggregate expression.
+                return (
+                    f"list_sum([s.v for s in list({{'d': {dim}, 'v': {row}}}) "
+                    f"if s.d = {pick}({dim})])"
+                )
+            # With window groupings (e.g. the employee), each grouping's own last (or first)
+            # value: an employee's latest balance counts even where others have later rows.
+            keys = "[" + ", ".join(self.entity_column(model, e) for e in semi["window_groupings"])
+            keys += "]"
             return (
-                f"list_sum([s.v for s in list({{'d': {dim}, 'v': {row}}}) if s.d = {pick}({dim})])"
+                f"list_sum([s.v for s in list({{'d': {dim}, 'g': {keys}, 'v': {row}}}) "
+                f"if s.d = list_{pick}([x.d for x in list({{'d': {dim}, 'g': {keys}}}) "
+                "if x.g is not distinct from s.g])])"
             )
         return AGGREGATIONS[measure["agg"]].format(row)
+
+    @staticmethod
+    def entity_column(model: dict, entity: str) -> str:
+        """The column of one of the model's entities."""
+        for item in model["entities"]:
+            if item["name"] == entity:
+                column = item["expr"] or item["name"]
+                if not column.isidentifier():
+                    raise UnsupportedMetric(f"window grouping {entity} is an expression")
+                return column
+        raise UnsupportedMetric(f"window grouping {entity} is not an entity of {model['name']}")
 
     def metric_model(self, name: str) -> str:
         """The semantic model (dataset) a metric is computed on; all inputs must share it."""

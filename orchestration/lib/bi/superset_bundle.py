@@ -312,7 +312,8 @@ def chart_params(spec: dict, dataset: dict) -> tuple[str, dict]:
             "all_columns": [],
             "percent_metrics": [],
             "order_by_cols": [],
-            "order_desc": True,
+            # order_by sorts descending (the largest first) unless the spec says order_desc: false
+            "order_desc": spec.get("order_desc", True),
             "server_page_length": spec.get("page_length", 10),
             "table_timestamp_format": "%Y-%m-%d",
             "show_cell_bars": False,

@@ -3,9 +3,13 @@
 Everything on a statement comes from the published BI file (``$SPM_BI_DATABASE``, opened
 read-only), never from the working warehouse, so a statement shows only numbers that passed
 every blocking check. Amounts are the marts' decimals, formatted, never recomputed:
-``mart_commission_statements`` (the summary), ``fct_commission_lines`` (booking and clawback
-lines), ``fct_commission_line_tiers`` (each booking line's part in each tier) and
-``mart_commission_statement_tiers`` (the plan's tiers, cap multiple and clawback window).
+``mart_commission_statements`` (the summary, how the payout adds up - capped commission +
+clawbacks + SPIFFs = quarter commission, + adjustments = earned, + draw paid - draw recovered =
+payout - and the draw with its balance), ``fct_commission_lines`` (booking, clawback and SPIFF
+lines, each named by its opportunity and account; SPIFF lines grouped by program),
+``fct_commission_line_tiers`` (each booking line's part in each tier) and
+``mart_commission_statement_tiers`` (the plan's tiers, tier method, cap multiple and clawback
+window; a retroactive plan pays the whole quarter at the tier of its final attainment).
 
 The output folder is replaced whole: pages are written into a new hidden folder beside it, then
 a symlink is renamed over the output path (``os.replace``), so a reader sees the previous
@@ -50,6 +54,26 @@ REQUIRED_TABLES = (
     "mart_commission_statement_tiers",
     "dim_reps",
 )
+# Columns of the commission marts that statements show beyond the first statements' (SPIFFs,
+# draws, deal names, tier methods): a file published before them cannot be rendered.
+REQUIRED_COLUMNS = {
+    "mart_commission_statements": (
+        "spiff_amount",
+        "quarter_commission_amount",
+        "adjustment_amount",
+        "earned_amount",
+        "draw_amount",
+        "draw_recovery_amount",
+        "draw_balance",
+        "tier_method",
+        "quarterly_draw_amount",
+        "draw_type",
+        "opening_draw_balance",
+    ),
+    "fct_commission_lines": ("spiff_id", "spiff_name", "opportunity_name", "account_name"),
+}
+# Totals over every statement, reported by the CLI, the asset and the manifest.
+TOTALS = ("earned_amount", "spiff_amount", "draw_amount", "draw_recovery_amount")
 READ_ATTEMPTS = 3
 MINUS = "\u2212"  # the typographic minus sign of negative amounts
 
@@ -95,6 +119,8 @@ class RenderResult:
     total_payout: Decimal
     seconds: float
     source: Source
+    # the sums of TOTALS over every statement (earned, SPIFFs, draws paid and recovered)
+    totals: dict[str, Decimal] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------- reading the file
@@ -167,6 +193,25 @@ def read_published(
                     "it was published before these marts existed; run the pipeline to publish "
                     "them."
                 )
+            columns = set(
+                con.execute(
+                    "select table_name || '.' || column_name from duckdb_columns() "
+                    "where schema_name = ?",
+                    [MARTS_SCHEMA],
+                ).fetchall()
+            )
+            missing = [
+                f"{MARTS_SCHEMA}.{table}.{column}"
+                for table, names in REQUIRED_COLUMNS.items()
+                for column in names
+                if (f"{table}.{column}",) not in columns
+            ]
+            if missing:
+                raise StatementsError(
+                    f"{bi_database} has no {', '.join(missing)}: it was published before "
+                    "statements showed SPIFFs, draws and deal names; run the pipeline to "
+                    "publish them."
+                )
             published = Published(**{key: _rows(con, sql) for key, sql in QUERIES.items()})
         if _fingerprint(bi_database) == before:
             stat = bi_database.stat()
@@ -201,9 +246,47 @@ def relative_path(row: dict) -> str:
     return f"{row['quarter_start'].isoformat()}/{file_name(row['employee_id'])}"
 
 
+def applied_tier(statement: dict, tiers: list[dict], bookings: list[dict]) -> dict | None:
+    """The tier a retroactive plan pays the whole quarter at: the one its booking lines were
+    paid in (the published parts), else the one that contains the final attainment."""
+    by_number = {t["tier_number"]: t for t in tiers}
+    paid = {number for line in bookings for number in line["parts"]}
+    if len(paid) == 1 and paid <= set(by_number):
+        return by_number[paid.pop()]
+    attainment = statement["attainment_rate"]
+    if attainment is None:
+        return None
+    for tier in tiers:
+        ceiling = tier["ceiling_attainment"]
+        if tier["floor_attainment"] <= attainment and (ceiling is None or attainment < ceiling):
+            return tier
+    return None
+
+
+def spiff_programs(lines: list[dict]) -> list[dict]:
+    """The SPIFF lines grouped by program (by name, then id): its lines and their total."""
+    programs: dict[str, dict] = {}
+    for line in lines:
+        program = programs.setdefault(
+            line["spiff_id"],
+            {
+                "spiff_id": line["spiff_id"],
+                "spiff_name": line["spiff_name"],
+                "lines": [],
+                "total": Decimal("0.00"),
+            },
+        )
+        program["lines"].append(line)
+        program["total"] += line["commission_amount"]
+    for program in programs.values():
+        program["lines"].sort(key=lambda x: (x["won_date"], x["opportunity_id"]))
+    return sorted(programs.values(), key=lambda p: (p["spiff_name"] or "", p["spiff_id"] or ""))
+
+
 def build_statements(published: Published) -> list[dict]:
-    """One template context per statement: the statement row, its plan's tiers and terms, its
-    booking lines with their tier parts, and its clawback lines with the window that applied."""
+    """One template context per statement: the statement row, its plan's tiers and terms (and,
+    for a retroactive plan, the tier that paid the quarter), its booking lines with their tier
+    parts, its clawback lines with the window that applied, and its SPIFF lines by program."""
     lines = defaultdict(list)
     for line in published.lines:
         lines[statement_key(line)].append(line)
@@ -229,8 +312,10 @@ def build_statements(published: Published) -> list[dict]:
             for line in lines.get(key, [])
             if line["line_type"] == "clawback"
         ]
+        spiffs = [line for line in lines.get(key, []) if line["line_type"] == "spiff"]
         plan_tiers = tiers.get(key, [])
         terms = plan_tiers[0] if plan_tiers else plan_terms.get(row["plan_id"], {})
+        tier_method = row["tier_method"] or terms.get("tier_method") or "marginal"
         statements.append(
             {
                 "statement": row,
@@ -240,8 +325,15 @@ def build_statements(published: Published) -> list[dict]:
                 "cap_multiple": terms.get("cap_multiple"),
                 "clawback_days": terms.get("clawback_days"),
                 "tiers": plan_tiers,
+                "tier_method": tier_method,
+                "applied_tier": (
+                    applied_tier(row, plan_tiers, bookings)
+                    if tier_method == "retroactive"
+                    else None
+                ),
                 "bookings": bookings,
                 "clawbacks": clawbacks,
+                "spiff_programs": spiff_programs(spiffs),
             }
         )
     return statements
@@ -260,6 +352,11 @@ def money(value: Decimal | float | int | None) -> str:
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:,.1f} %"
+
+
+def subtracted(value: Decimal | None) -> str:
+    """An amount that is taken away, as a negative amount (``0.00`` stays ``0.00``)."""
+    return money(-value if value else value)
 
 
 def rate(value: float | None) -> str:
@@ -283,7 +380,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, percent=percent, rate=rate, raw=raw)
+    env.filters.update(money=money, percent=percent, rate=rate, raw=raw, subtracted=subtracted)
     return env
 
 
@@ -360,6 +457,9 @@ def render_statements(
     env = environment()
     page = env.get_template(STATEMENT_TEMPLATE)
     total_payout = sum((s["statement"]["payout_amount"] for s in statements), Decimal("0.00"))
+    totals = {
+        name: sum((s["statement"][name] for s in statements), Decimal("0.00")) for name in TOTALS
+    }
 
     out_dir = out_dir.absolute()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -379,6 +479,7 @@ def render_statements(
                 quarters=sorted(quarters.items(), reverse=True),
                 count=len(statements),
                 total_payout=total_payout,
+                totals=totals,
                 source=source,
                 rendered_at=rendered_at,
             )
@@ -388,6 +489,7 @@ def render_statements(
                 "rendered_at": rendered_at,
                 "statements": len(statements),
                 "total_payout": str(total_payout),
+                "totals": {name: str(value) for name, value in totals.items()},
                 "files": [
                     {
                         "employee_id": c["statement"]["employee_id"],
@@ -409,4 +511,5 @@ def render_statements(
         total_payout=total_payout,
         seconds=time.monotonic() - started,
         source=source,
+        totals=totals,
     )

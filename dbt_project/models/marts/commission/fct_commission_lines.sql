@@ -80,6 +80,15 @@ lines as (
 )
 
 select
+    -- The grain as one key: spiff_id is NULL on booking and clawback lines.
+    concat_ws(
+        '|',
+        lines.employee_id,
+        cast(lines.quarter_start as {{ dbt.type_string() }}),
+        lines.opportunity_id,
+        lines.line_type,
+        coalesce(lines.spiff_id, '')
+    ) as commission_line_key,
     lines.employee_id,
     lines.rep_id,
     lines.quarter_start,
