@@ -40,21 +40,6 @@ SUMMARY = (
 DRAW_TERMS = ("quarterly_draw_amount", "opening_draw_balance", "draw_balance")
 
 
-class Page(StatementPage):
-    """A statement page with each line row's SPIFF program and the text it shows."""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        super().handle_starttag(tag, attrs)
-        a = dict(attrs)
-        if tag == "tr" and "data-line-type" in a:
-            self.rows[-1] |= {"spiff_id": a.get("data-spiff-id"), "text": []}
-
-    def handle_data(self, data: str) -> None:
-        super().handle_data(data)
-        if self._row is not None:
-            self._row["text"].append(data)
-
-
 def rows(database, sql: str, names: tuple[str, ...]) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in query(database, sql)]
 
@@ -112,7 +97,7 @@ def test_every_statement_equals_the_marts_to_the_cent(generated_run: PipelineRun
     for statement in statements:
         key = (statement["employee_id"], statement["quarter_start"])
         path = out / statement["quarter_start"].isoformat() / f"{statement['employee_id']}.html"
-        page = Page(path.read_text())
+        page = StatementPage(path.read_text())
         for name in SUMMARY:
             if name in DRAW_TERMS and name not in page.fields:
                 # "no draw this quarter, and no draw balance to recover"

@@ -5,8 +5,9 @@ from html.parser import HTMLParser
 
 
 class StatementPage(HTMLParser):
-    """The data attributes of a statement page: summary fields, booking and clawback rows with
-    their fields and tier parts, and the text a reader sees."""
+    """The data attributes of a statement page: summary fields, line rows (booking, clawback,
+    SPIFF with its program) with their fields, tier parts and text, and the text a reader
+    sees."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
@@ -25,8 +26,10 @@ class StatementPage(HTMLParser):
             self._row = {
                 "line_type": a["data-line-type"],
                 "opportunity_id": a["data-opportunity-id"],
+                "spiff_id": a.get("data-spiff-id") or None,
                 "fields": {},
                 "parts": {},
+                "text": [],
             }
             self.rows.append(self._row)
         if "data-tier-part" in a and self._row is not None:
@@ -44,6 +47,8 @@ class StatementPage(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._row is not None:
+            self._row["text"].append(data)
 
     def lines(self, line_type: str) -> dict[str, dict]:
         return {r["opportunity_id"]: r for r in self.rows if r["line_type"] == line_type}

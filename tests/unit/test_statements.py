@@ -157,8 +157,6 @@ class Page(StatementPage):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         super().handle_starttag(tag, attrs)
         a = {k: v or "" for k, v in attrs}
-        if tag == "tr" and "data-line-type" in a:
-            self.rows[-1] |= {"spiff_id": a.get("data-spiff-id"), "text": []}
         if "data-step" in a:
             self.steps.append(a["data-step"])
         if "data-spiff-program" in a:
@@ -176,8 +174,6 @@ class Page(StatementPage):
 
     def handle_data(self, data: str) -> None:
         super().handle_data(data)
-        if self._row is not None:
-            self._row["text"].append(data)
         if self._heading is not None:
             self.spiff_headings[self._heading] += data
 
