@@ -49,6 +49,7 @@ from spm_common.config_values import (
 LANDING_DIR_VARIABLE = "SPM_LANDING_DIR"
 WAREHOUSE_VARIABLE = "SPM_WAREHOUSE"
 BI_DATABASE_VARIABLE = "SPM_BI_DATABASE"
+LEDGER_DATABASE_VARIABLE = "SPM_LEDGER_DATABASE"
 AS_OF_DATE_VARIABLE = "SPM_AS_OF_DATE"
 MAX_REJECT_RATE_VARIABLE = "SPM_MAX_REJECT_RATE"
 MEMORY_LIMIT_VARIABLE = "SPM_DUCKDB_MEMORY_LIMIT"
@@ -64,6 +65,8 @@ PATH_DEFAULTS = {
     LANDING_DIR_VARIABLE: "data/landing",
     WAREHOUSE_VARIABLE: "data/warehouse/spm.duckdb",
     BI_DATABASE_VARIABLE: "data/bi/spm.duckdb",
+    # The payout ledger: locked commission statements, never rebuilt (docs/operations.md).
+    LEDGER_DATABASE_VARIABLE: "data/ledger/spm_ledger.duckdb",
 }
 DEFAULTS = {**PATH_DEFAULTS, AS_OF_DATE_VARIABLE: ""}
 DEFAULT_MAX_REJECT_RATE = 0.01
@@ -107,6 +110,7 @@ SETTINGS_VARIABLES = {
     "landing_dir": LANDING_DIR_VARIABLE,
     "warehouse": WAREHOUSE_VARIABLE,
     "bi_database": BI_DATABASE_VARIABLE,
+    "ledger_database": LEDGER_DATABASE_VARIABLE,
     "as_of_date": AS_OF_DATE_VARIABLE,
 }
 
@@ -222,6 +226,9 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
         BI_DATABASE_VARIABLE: path(
             BI_DATABASE_VARIABLE, PATH_DEFAULTS[BI_DATABASE_VARIABLE], "file"
         ),
+        LEDGER_DATABASE_VARIABLE: path(
+            LEDGER_DATABASE_VARIABLE, PATH_DEFAULTS[LEDGER_DATABASE_VARIABLE], "file"
+        ),
         AS_OF_DATE_VARIABLE: lambda v: parse_date(AS_OF_DATE_VARIABLE, v),
         MAX_REJECT_RATE_VARIABLE: lambda v: parse_fraction(
             MAX_REJECT_RATE_VARIABLE, v, DEFAULT_MAX_REJECT_RATE
@@ -290,6 +297,9 @@ def validate_environment(environ: Mapping[str, str], root: Path = PROJECT_ROOT) 
         (WAREHOUSE_VARIABLE, BI_DATABASE_VARIABLE, "the published copy must be another file"),
         (LANDING_DIR_VARIABLE, WAREHOUSE_VARIABLE, "the landing folder cannot be a file"),
         (LANDING_DIR_VARIABLE, BI_DATABASE_VARIABLE, "the landing folder cannot be a file"),
+        (WAREHOUSE_VARIABLE, LEDGER_DATABASE_VARIABLE, "the ledger outlives the warehouse"),
+        (BI_DATABASE_VARIABLE, LEDGER_DATABASE_VARIABLE, "the ledger is not published"),
+        (LANDING_DIR_VARIABLE, LEDGER_DATABASE_VARIABLE, "the landing folder cannot be a file"),
     ]
     # Output folders that are replaced whole must not be the landing folder.
     landing = files.get(LANDING_DIR_VARIABLE)

@@ -22,6 +22,7 @@ from spm_common.settings import (
     DBT_TARGET_VARIABLE,
     DEFAULTS,
     LANDING_DIR_VARIABLE,
+    LEDGER_DATABASE_VARIABLE,
     SETTINGS_VARIABLES,
     SPARK_VARIABLES,
     WAREHOUSE_VARIABLE,
@@ -37,6 +38,7 @@ class SpmSettings(dg.ConfigurableResource):
     landing_dir: str = DEFAULTS[LANDING_DIR_VARIABLE]
     warehouse: str = DEFAULTS[WAREHOUSE_VARIABLE]
     bi_database: str = DEFAULTS[BI_DATABASE_VARIABLE]
+    ledger_database: str = DEFAULTS[LEDGER_DATABASE_VARIABLE]
     as_of_date: str = DEFAULTS[AS_OF_DATE_VARIABLE]
 
     @property
@@ -50,6 +52,10 @@ class SpmSettings(dg.ConfigurableResource):
     @property
     def bi_database_path(self) -> Path:
         return resolve_path(self.bi_database)
+
+    @property
+    def ledger_database_path(self) -> Path:
+        return resolve_path(self.ledger_database)
 
     def as_of(self) -> date:
         """``SPM_AS_OF_DATE`` when set, else the run's date in UTC."""

@@ -20,6 +20,7 @@ from spm_common.settings import (
     AS_OF_DATE_VARIABLE,
     BI_DATABASE_VARIABLE,
     LANDING_DIR_VARIABLE,
+    LEDGER_DATABASE_VARIABLE,
     WAREHOUSE_VARIABLE,
 )
 
@@ -66,6 +67,7 @@ def pipeline_environment(
         LANDING_DIR_VARIABLE: str(root / "landing"),
         WAREHOUSE_VARIABLE: str(root / "warehouse" / "spm.duckdb"),
         BI_DATABASE_VARIABLE: str(root / "bi" / "spm.duckdb"),
+        LEDGER_DATABASE_VARIABLE: str(root / "ledger" / "spm_ledger.duckdb"),
         AS_OF_DATE_VARIABLE: as_of if isinstance(as_of, str) else as_of.isoformat(),
         "DAGSTER_HOME": str(home),
     }
