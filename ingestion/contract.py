@@ -333,6 +333,12 @@ OBJECTS: tuple[SourceObject, ...] = (
     ),
     SourceObject(
         "sales_ops",
+        "comp_periods",
+        {"quarter_start": DATE, "close_date": DATE},
+        ("quarter_start",),
+    ),
+    SourceObject(
+        "sales_ops",
         "plan_scenarios",
         {
             "scenario_id": TEXT,

@@ -376,6 +376,14 @@ RAW_SUITES: dict[str, tuple[Frame, ...]] = {
             *not_null("spiff_name", severity="warning"),
         ),
     ),
+    "sales_ops/comp_periods": (
+        records(
+            # A quarter is paid and locked from its close date: without one it never locks.
+            *not_null("close_date"),
+            in_set("day_of_month", [1]),
+            computed={"day_of_month": "extract(day from quarter_start)"},
+        ),
+    ),
     "sales_ops/plan_scenarios": (
         records(
             # A scenario of a plan that does not exist models nothing.
