@@ -33,6 +33,8 @@ from orchestration.lib.ledger.chain import (
     chain_hash,
     first_break,
 )
+from spm_common.schemas import LEDGER_SCHEMA
+from spm_common.sql import sql_literal
 
 MONEY = "decimal(18, 2)"
 STATEMENT_TYPES = {
@@ -97,6 +99,7 @@ def _columns(types: Mapping[str, str]) -> str:
     return ", ".join(f"{name} {dtype}" for name, dtype in types.items())
 
 
+TABLES = ("locks", "statements", "lines", "adjustments")
 SCHEMA = (
     "create table if not exists locks (quarter_start date primary key, close_date date, "
     "locked_at timestamp not null, locked_as_of_date date not null, run_id varchar not null)",
@@ -223,3 +226,30 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, object
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     con.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values()))
+
+
+def snapshot_into(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
+    """Copy the ledger's tables into schema ``ledger`` of the warehouse ``con`` (replacing the
+    previous copy, in one transaction), so dbt reads the locks like any other source. Creates
+    an empty ledger first when there is none. Returns the row count of each table."""
+    ensure_ledger(path)
+    con.execute(f"attach {sql_literal(str(path))} as payout_ledger (read_only)")
+    try:
+        con.execute("begin transaction")
+        try:
+            con.execute(f"create schema if not exists {LEDGER_SCHEMA}")
+            for table in TABLES:
+                con.execute(
+                    f"create or replace table {LEDGER_SCHEMA}.{table} as "
+                    f"select * from payout_ledger.main.{table}"
+                )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        return {
+            table: con.execute(f"select count(*) from {LEDGER_SCHEMA}.{table}").fetchone()[0]
+            for table in TABLES
+        }
+    finally:
+        con.execute("detach payout_ledger")

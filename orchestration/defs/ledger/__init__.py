@@ -1,0 +1,1 @@
+"""The payout ledger's Dagster objects."""
