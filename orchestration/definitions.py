@@ -18,6 +18,7 @@ import dagster as dg  # noqa: E402
 from orchestration.defs.automation import definitions as automation  # noqa: E402
 from orchestration.defs.dbt import definitions as dbt  # noqa: E402
 from orchestration.defs.ingestion import definitions as ingestion  # noqa: E402
+from orchestration.defs.ledger import definitions as ledger  # noqa: E402
 from orchestration.defs.publish import definitions as publish  # noqa: E402
 from orchestration.defs.quality import definitions as quality  # noqa: E402
 from orchestration.defs.resources import settings_from_env  # noqa: E402
@@ -28,6 +29,7 @@ from orchestration.defs.statements import definitions as statements  # noqa: E40
 def build_definitions() -> dg.Definitions:
     """Every concern's definitions, the Spark scale-out ones only with ``SPM_SCALE_OUT=1``."""
     return dg.Definitions.merge(
+        ledger.defs,
         ingestion.defs,
         quality.defs,
         dbt.defs,

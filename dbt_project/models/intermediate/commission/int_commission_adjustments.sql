@@ -11,8 +11,8 @@ periods as (
     select * from {{ ref('int_commission_periods') }}
 ),
 
-earnings as (
-    select * from {{ ref('int_commission_earnings') }}
+quarter_commissions as (
+    select * from {{ ref('int_commission_quarter_commissions') }}
 ),
 
 locked_statements as (
@@ -52,13 +52,13 @@ paying_quarters as (
 
 recomputed as (
     select
-        earnings.employee_id,
-        earnings.rep_id,
-        earnings.quarter_start,
-        earnings.quarter_commission_amount
-    from earnings
+        quarter_commissions.employee_id,
+        quarter_commissions.rep_id,
+        quarter_commissions.quarter_start,
+        quarter_commissions.quarter_commission_amount
+    from quarter_commissions
     inner join locked_quarters
-        on earnings.quarter_start = locked_quarters.quarter_start
+        on quarter_commissions.quarter_start = locked_quarters.quarter_start
 ),
 
 previously_adjusted as (

@@ -1,60 +1,71 @@
--- One row per employee and fiscal quarter with a plan: the quarter's commission under the actual
--- plan terms (capped commission, clawbacks, SPIFFs), what it earns, and the draw of the plan
--- assignment that applies to the quarter.
+-- One row per employee and fiscal quarter not locked at the start of this run that has a plan or
+-- pays an adjustment: the quarter's commission recomputed from the current data (0 without a
+-- plan), the adjustments of locked quarters it pays, and what it earns. Locked quarters are the
+-- ledger's (mart_commission_statements).
 with
 
-results as (
-    select * from {{ ref('int_commission_quarter_results') }}
-    where scenario_id = {{ actual_terms() }}
+quarter_commissions as (
+    select * from {{ ref('int_commission_quarter_commissions') }}
 ),
 
-plan_quarters as (
-    select * from {{ ref('int_commission_plan_quarters') }}
+adjustments as (
+    select * from {{ ref('int_commission_adjustments') }}
 ),
 
-spiff_lines as (
-    select * from {{ ref('int_commission_spiff_lines') }}
+periods as (
+    select * from {{ ref('int_commission_periods') }}
 ),
 
-spiff_totals as (
+locked_quarters as (
+    select quarter_start from periods
+    where is_locked
+),
+
+open_commissions as (
+    select quarter_commissions.*
+    from quarter_commissions
+    left join locked_quarters
+        on quarter_commissions.quarter_start = locked_quarters.quarter_start
+    where locked_quarters.quarter_start is null
+),
+
+adjustment_totals as (
     select
         employee_id,
         quarter_start,
-        sum(commission_amount) as spiff_amount
-    from spiff_lines
+        max(rep_id) as rep_id,
+        sum(adjustment_amount) as adjustment_amount
+    from adjustments
     group by 1, 2
 ),
 
 earnings as (
     select
-        results.employee_id,
-        results.rep_id,
-        results.quarter_start,
-        results.plan_id,
-        results.quota_amount,
-        results.target_incentive,
-        results.base_rate,
-        results.tier_method,
-        results.cap_amount,
-        results.credited_bookings,
-        results.attainment_rate,
-        results.gross_commission,
-        results.capped_commission,
-        results.clawback_amount,
-        coalesce(spiff_totals.spiff_amount, 0) as spiff_amount,
-        -- Adjustments of paid quarters come with period close; none yet.
-        0 as adjustment_amount,
-        plan_quarters.quarterly_draw_amount,
-        plan_quarters.draw_type
-    from results
-    inner join plan_quarters
+        coalesce(open_commissions.employee_id, adjustment_totals.employee_id) as employee_id,
+        coalesce(open_commissions.rep_id, adjustment_totals.rep_id) as rep_id,
+        coalesce(open_commissions.quarter_start, adjustment_totals.quarter_start)
+            as quarter_start,
+        open_commissions.plan_id,
+        open_commissions.quota_amount,
+        open_commissions.target_incentive,
+        open_commissions.base_rate,
+        open_commissions.tier_method,
+        open_commissions.cap_amount,
+        coalesce(open_commissions.credited_bookings, 0) as credited_bookings,
+        open_commissions.attainment_rate,
+        coalesce(open_commissions.gross_commission, 0) as gross_commission,
+        coalesce(open_commissions.capped_commission, 0) as capped_commission,
+        coalesce(open_commissions.clawback_amount, 0) as clawback_amount,
+        coalesce(open_commissions.spiff_amount, 0) as spiff_amount,
+        coalesce(open_commissions.quarter_commission_amount, 0) as quarter_commission_amount,
+        coalesce(adjustment_totals.adjustment_amount, 0) as adjustment_amount,
+        open_commissions.quarterly_draw_amount,
+        open_commissions.draw_type
+    from open_commissions
+    full outer join adjustment_totals
         on
-            results.employee_id = plan_quarters.employee_id
-            and results.quarter_start = plan_quarters.quarter_start
-    left join spiff_totals
-        on
-            results.employee_id = spiff_totals.employee_id
-            and results.quarter_start = spiff_totals.quarter_start
+            open_commissions.employee_id = adjustment_totals.employee_id
+            and open_commissions.quarter_start = adjustment_totals.quarter_start
 )
 
 select
@@ -67,17 +78,15 @@ select
     base_rate,
     tier_method,
     cap_amount,
-    credited_bookings,
+    cast(credited_bookings as decimal(18, 2)) as credited_bookings,
     attainment_rate,
-    gross_commission,
-    capped_commission,
-    clawback_amount,
+    cast(gross_commission as decimal(18, 2)) as gross_commission,
+    cast(capped_commission as decimal(18, 2)) as capped_commission,
+    cast(clawback_amount as decimal(18, 2)) as clawback_amount,
     cast(spiff_amount as decimal(18, 2)) as spiff_amount,
-    cast(capped_commission + clawback_amount + spiff_amount as decimal(18, 2))
-        as quarter_commission_amount,
+    cast(quarter_commission_amount as decimal(18, 2)) as quarter_commission_amount,
     cast(adjustment_amount as decimal(18, 2)) as adjustment_amount,
-    cast(capped_commission + clawback_amount + spiff_amount + adjustment_amount as decimal(18, 2))
-        as earned_amount,
+    cast(quarter_commission_amount + adjustment_amount as decimal(18, 2)) as earned_amount,
     quarterly_draw_amount,
     draw_type
 from earnings
