@@ -62,6 +62,14 @@ STATEMENT_TYPES = {
     "locked_as_of_date": "date not null",
     "run_id": "varchar not null",
 }
+# Shown on statements, not part of the hashed text.
+STATEMENT_DISPLAY_TYPES = {
+    "cap_amount": MONEY,
+    "tier_method": "varchar",
+    "quarterly_draw_amount": MONEY,
+    "draw_type": "varchar",
+    "opening_draw_balance": MONEY,
+}
 LINE_TYPES = {
     "employee_id": "varchar not null",
     "rep_id": "varchar",
@@ -104,7 +112,8 @@ SCHEMA = (
     "create table if not exists locks (quarter_start date primary key, close_date date, "
     "locked_at timestamp not null, locked_as_of_date date not null, run_id varchar not null)",
     "create table if not exists statements (sequence bigint primary key, "
-    f"{_columns(STATEMENT_TYPES)}, previous_hash varchar not null, ledger_hash varchar not null)",
+    f"{_columns(STATEMENT_TYPES)}, {_columns(STATEMENT_DISPLAY_TYPES)}, "
+    "previous_hash varchar not null, ledger_hash varchar not null)",
     f"create table if not exists lines (sequence bigint not null, {_columns(LINE_TYPES)})",
     f"create table if not exists adjustments ({_columns(ADJUSTMENT_TYPES)})",
 )
@@ -204,7 +213,8 @@ def append_lock(path: Path, lock: Lock) -> list[dict]:
                 lines = by_statement.get((statement["employee_id"], statement["quarter_start"]), [])
                 sequence += 1
                 ledger_hash = chain_hash(previous, canonical_text(statement, lines))
-                row = {"sequence": sequence, **statement}
+                display = {c: source.get(c) for c in STATEMENT_DISPLAY_TYPES}
+                row = {"sequence": sequence, **statement, **display}
                 row |= {"previous_hash": previous, "ledger_hash": ledger_hash}
                 _insert(con, "statements", row)
                 for line in lines:
