@@ -29,7 +29,15 @@ spiffs as (
     select * from {{ ref('stg_sales_ops__spiffs') }}
 ),
 
-lines as (
+periods as (
+    select * from {{ ref('int_commission_periods') }}
+),
+
+locked_lines as (
+    select * from {{ ref('stg_ledger__lines') }}
+),
+
+computed as (
     select
         employee_id,
         rep_id,
@@ -77,6 +85,49 @@ lines as (
         won_date,
         event_date
     from spiff_lines
+),
+
+-- A locked quarter's lines are the ledger's; the others are computed from the current data.
+open_lines as (
+    select computed.*
+    from computed
+    left join periods
+        on computed.quarter_start = periods.quarter_start
+    where not coalesce(periods.is_locked, false)
+),
+
+lines as (
+    select
+        open_lines.*,
+        opportunities.opportunity_name,
+        accounts.account_name,
+        spiffs.spiff_name
+    from open_lines
+    left join opportunities
+        on open_lines.opportunity_id = opportunities.opportunity_id
+    left join accounts
+        on opportunities.account_id = accounts.account_id
+    left join spiffs
+        on open_lines.spiff_id = spiffs.spiff_id
+    union all
+    select
+        employee_id,
+        rep_id,
+        quarter_start,
+        opportunity_id,
+        line_type,
+        spiff_id,
+        credited_amount,
+        cumulative_before,
+        cumulative_after,
+        commission_amount,
+        plan_id,
+        won_date,
+        event_date,
+        opportunity_name,
+        account_name,
+        spiff_name
+    from locked_lines
 )
 
 select
@@ -102,13 +153,7 @@ select
     lines.plan_id,
     lines.won_date,
     lines.event_date,
-    opportunities.opportunity_name,
-    accounts.account_name,
-    spiffs.spiff_name
+    lines.opportunity_name,
+    lines.account_name,
+    lines.spiff_name
 from lines
-left join opportunities
-    on lines.opportunity_id = opportunities.opportunity_id
-left join accounts
-    on opportunities.account_id = accounts.account_id
-left join spiffs
-    on lines.spiff_id = spiffs.spiff_id
