@@ -75,7 +75,8 @@ def read_ledger(path: Path) -> Ledger:
 
 
 def verdict(ledger: Ledger) -> str:
-    """The one-line result of the check."""
+    """The check's result: one line when the chain holds; the first broken statement and what
+    it means when not."""
     if ledger.broken is not None:
         return (
             f"{ledger.broken}\n  ledger {ledger.path}: every run fails until it is restored from "
@@ -147,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument(
             "--ledger",
             type=Path,
-            help=f"the ledger file (default: ${LEDGER_DATABASE_VARIABLE})",
+            help="the ledger file; a relative path is relative to the repository root (default: "
+            f"${LEDGER_DATABASE_VARIABLE})",
         )
     args = parser.parse_args(argv)
     try:
