@@ -279,6 +279,14 @@ def _write_sales_ops(
         header("sales_ops/spiffs"),
         sales_ops.spiff_rows(tl),
     )
+    landing.write_all(
+        "sales_ops/comp_periods",
+        "comp_periods",
+        tl.hris_files[1],
+        "export",
+        header("sales_ops/comp_periods"),
+        sales_ops.comp_period_rows(tl),
+    )
     scenarios_published = tl.hris_files[1] - 10 * DAY
     landing.write_all(
         "sales_ops/plan_scenarios",

@@ -58,8 +58,10 @@ def sf_id(prefix: str, counter: int) -> str:
 class IdFactory:
     """Hands out ids per object in creation order; the same calls give the same ids."""
 
-    def __init__(self) -> None:
-        self._next: defaultdict[str, int] = defaultdict(lambda: _FIRST_COUNTER)
+    def __init__(self, first: int = _FIRST_COUNTER) -> None:
+        """``first``: the first counter of every object (records made later than the generation
+        run, such as a nightly drop's, take a range of their own)."""
+        self._next: defaultdict[str, int] = defaultdict(lambda: first)
         self._later: defaultdict[str, int] = defaultdict(lambda: _LATER_COUNTER)
 
     def new(self, sobject: str) -> str:

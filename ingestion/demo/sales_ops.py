@@ -1,5 +1,5 @@
 """Sales operations' spreadsheets: comp plans and tiers, plan assignments, monthly quotas,
-SPIFF programs and plan scenarios."""
+SPIFF programs, plan scenarios and the period-close calendar."""
 
 from __future__ import annotations
 
@@ -416,6 +416,34 @@ def _label(quarter: date) -> str:
 
 def spiff_rows(tl: Timeline) -> list[Row]:
     return [s.row() for s in spiffs(tl)]
+
+
+# ---------------------------------------------------------------- period close
+
+# A quarter is paid and closed this many days after its last day.
+CLOSE_LAG_DAYS = 15
+
+
+def comp_periods(tl: Timeline) -> list[tuple[date, date]]:
+    """(quarter_start, close_date) of every fiscal quarter (calendar quarters) from the window's
+    first one to the last that ended before as_of: closed ``CLOSE_LAG_DAYS`` after its last day.
+    The close date is written as it is, so the most recent quarter's may still lie after as_of
+    (as_of less than 15 days into its quarter): that quarter becomes closable on that date."""
+    current = quarter_start(tl.as_of)
+    out = []
+    quarter = quarter_start(tl.start)
+    while quarter < current:
+        following = add_months(quarter, 3)
+        out.append((quarter, following + timedelta(days=CLOSE_LAG_DAYS - 1)))
+        quarter = following
+    return out
+
+
+def comp_period_rows(tl: Timeline) -> list[Row]:
+    return [
+        {"quarter_start": sf_date(quarter), "close_date": sf_date(close)}
+        for quarter, close in comp_periods(tl)
+    ]
 
 
 # ---------------------------------------------------------------- plan scenarios

@@ -17,7 +17,7 @@ import dagster as dg
 
 from orchestration.defs.dbt.assets import models_in_schema
 from orchestration.defs.resources import SpmSettings
-from orchestration.lib.publish.bi_file import publish_marts
+from orchestration.lib.ledger.close import lock_and_publish
 from spm_common.schemas import MARTS_SCHEMA
 from spm_common.settings import duckdb_memory_limit
 
@@ -97,14 +97,25 @@ def publish(context: dg.AssetExecutionContext, settings: SpmSettings) -> dg.Mate
             metadata={"blocking_checks": dg.MetadataValue.json(problems)},
             allow_retries=False,
         )
-    counts = publish_marts(
-        settings.warehouse_path, settings.bi_database_path, duckdb_memory_limit()
+    # Period close: lock the quarters that close in this run, then publish
+    # (orchestration/lib/ledger/close.py says why in that order).
+    counts, lock = lock_and_publish(
+        settings.warehouse_path,
+        settings.bi_database_path,
+        settings.ledger_database_path,
+        settings.as_of(),
+        context.run.run_id,
+        duckdb_memory_limit(),
     )
+    locked = sorted(q.isoformat() for q in lock.quarters) if lock else []
+    if locked:
+        context.log.info(f"locked {locked} in {settings.ledger_database_path}")
     context.log.info(f"published {len(counts)} tables to {settings.bi_database_path}")
     return dg.MaterializeResult(
         metadata={
             "bi_database": dg.MetadataValue.path(str(settings.bi_database_path)),
             "tables": dg.MetadataValue.json(counts),
             "dagster/row_count": sum(counts.values()),
+            "locked_quarters": dg.MetadataValue.json(locked),
         }
     )

@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -102,10 +102,17 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, in
     return counts
 
 
-def publish_marts(warehouse: Path, bi_database: Path, memory_limit: str = "1GB") -> dict[str, int]:
+def publish_marts(
+    warehouse: Path,
+    bi_database: Path,
+    memory_limit: str = "1GB",
+    finish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> dict[str, int]:
     """Write every table of the warehouse's marts schema to a new file and rename it into place.
 
     Returns the row count of each published table; ``memory_limit`` is DuckDB's for the copy.
+    ``finish`` runs on the new file's connection after the copy, before the rename (the period
+    close fills the lock columns of this run's locks there).
     The BI file is only ever replaced whole, by the rename: on any failure, or if the process is
     killed at any point, it is untouched, and the next publish removes the temp file left behind.
     """
@@ -116,6 +123,8 @@ def publish_marts(warehouse: Path, bi_database: Path, memory_limit: str = "1GB")
         try:
             with duckdb.connect(str(staging), config={"memory_limit": memory_limit}) as con:
                 counts = _copy_marts(con, warehouse)
+                if finish is not None:
+                    finish(con)
                 con.execute("checkpoint")
             _fsync(staging)
             os.replace(staging, bi_database)
