@@ -43,7 +43,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--scale",
         type=_positive,
-        default=1.0,
+        default=None,
         help="volume multiplier; 1 is about 50 reps over two years (default 1)",
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
@@ -68,7 +68,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="replace the files this generator writes (others are left alone)",
     )
+    mode.add_argument(
+        "--next-night",
+        action="store_true",
+        help=(
+            "add the next night's drop to a generated folder (new files only): a 1 %% delta, "
+            "a late won deal, a changed split and a corrected quota in closed quarters; dated "
+            "the day after the folder's last Salesforce extract"
+        ),
+    )
     args = parser.parse_args(argv)
+    if args.next_night:
+        if args.scale is not None or args.as_of is not None:
+            parser.error("--next-night takes no --scale or --as-of (it follows the folder)")
+        return args
+    args.scale = 1.0 if args.scale is None else args.scale
     if args.as_of is None:
         # The same rule as the pipeline's, and an error that names the variable.
         try:
@@ -86,6 +100,8 @@ def _today() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     out: Path = args.out
+    if args.next_night:
+        return _next_night(out, args.seed)
     existing = existing_csvs(out)
     if existing and args.if_empty:
         print(f"{out} already holds {len(existing)} CSV file(s): leaving it as it is (--if-empty)")
@@ -107,6 +123,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     for folder, rows in counts.items():
         print(f"  {folder:<{width}}  {rows:>10,}")
     print(f"  {'total':<{width}}  {sum(counts.values()):>10,}  rows in {elapsed:.1f} s")
+    return 0
+
+
+def _next_night(out: Path, seed: int) -> int:
+    from ingestion.demo.delta import next_night, write_next_night  # DuckDB: only when asked
+
+    try:
+        drop = write_next_night(out, next_night(out), seed)
+    except (ValueError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"next-night drop for {drop.night} in {out} (seed {seed}): {drop.rows:,} rows")
+    for path in drop.files:
+        print(f"  {path.relative_to(out)}")
+    print("closed quarters it changes (the commission the next run recomputes):")
+    for hit in drop.hits:
+        way = "up" if hit.sign > 0 else "down"
+        print(
+            f"  {hit.change:<16} employee {hit.employee_id}, {hit.quarter}: {way}  ({hit.detail})"
+        )
+    print(f"run the pipeline again (SPM_AS_OF_DATE={drop.night} for the night's date)")
     return 0
 
 

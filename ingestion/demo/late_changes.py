@@ -1,4 +1,4 @@
-"""Changes that reach quarters already closed, for the next night's drop (``delta.write_next_night``).
+"""Changes that reach quarters already closed, for the next night's drop (``delta``).
 
 Period close locks what a quarter paid; later data make the pipeline compute adjustments. The
 night after a landing folder's last extract, three changes land in quarters the previous run
@@ -149,7 +149,13 @@ class Books:
             con.execute("set enable_progress_bar = false")
             latest = {
                 name: _salesforce_latest(con, landing, name)
-                for name in ("User", "Account", "Opportunity", "OpportunityHistory", "OpportunitySplit")
+                for name in (
+                    "User",
+                    "Account",
+                    "Opportunity",
+                    "OpportunityHistory",
+                    "OpportunitySplit",
+                )
             }
         finally:
             con.close()
@@ -166,7 +172,9 @@ class Books:
         for row in live("OpportunityHistory").values():
             if row["OpportunityId"] in self.opps:
                 trails[row["OpportunityId"]].append(row)
-        self.trails = {k: sorted(v, key=lambda r: (r["CreatedDate"], r["Id"])) for k, v in trails.items()}
+        self.trails = {
+            k: sorted(v, key=lambda r: (r["CreatedDate"], r["Id"])) for k, v in trails.items()
+        }
         self.split_owners: defaultdict[str, dict[str, int]] = defaultdict(dict)
         for row in live("OpportunitySplit").values():
             if row["OpportunityId"] in self.opps:
@@ -191,8 +199,9 @@ class Books:
         )
         self.month_quotas = {
             (r["employee_id"], date.fromisoformat(r["month_start"])): _cents(r["quota_amount"])
-            for r in _later_file_wins(landing, "sales_ops/quotas", "employee_id", "month_start")
-            .values()
+            for r in _later_file_wins(
+                landing, "sales_ops/quotas", "employee_id", "month_start"
+            ).values()
         }
         self.quotas: defaultdict[tuple[str, date], int] = defaultdict(int)
         for (employee, month), cents in self.month_quotas.items():
@@ -240,7 +249,8 @@ class Books:
             and user["IsActive"] == "true"
             and not user.get("Demo_Case__c")
             and any(
-                a["effective_start"] <= first and (not a["effective_end"] or a["effective_end"] >= last)
+                a["effective_start"] <= first
+                and (not a["effective_end"] or a["effective_end"] >= last)
                 for a in self.assignments
                 if a["employee_id"] == employee
             )
@@ -445,10 +455,11 @@ def _late_deal(
             account = books.accounts[rng.choice(accounts)]
             quota = Decimal(books.quotas[(employee, quarter)])
             amount = max(100_000, round(quota * LATE_DEAL_SHARE / 10_000) * 10_000)
-            steps = []
-            for ts, d, name in zip(stamps, days, _STAGES, strict=True):
-                stage = BY_NAME[name]
-                steps.append(Step(ts, stage, amount, stage.probability, won_day))
+            stages = [BY_NAME[name] for name in _STAGES]
+            steps = [
+                Step(ts, stage, amount, stage.probability, won_day)
+                for ts, stage in zip(stamps, stages, strict=True)
+            ]
             year = created_day.year + (created_day.month >= 10)
             opp = Opp(
                 id=ids.new("Opportunity"),
@@ -506,7 +517,11 @@ def _quota_correction(
             ):
                 continue
             out.quotas.append(
-                {"employee_id": employee, "month_start": sf_date(month), "quota_amount": money(after)}
+                {
+                    "employee_id": employee,
+                    "month_start": sf_date(month),
+                    "quota_amount": money(after),
+                }
             )
             used.add((employee, quarter))
             detail = f"{sf_date(month)}: {money(before)} -> {money(after)}"

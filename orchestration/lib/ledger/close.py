@@ -61,6 +61,12 @@ def pending_lock(warehouse: Path, as_of: date, run_id: str, now: datetime) -> Lo
             adjustments=_rows(
                 con, f"select * from {MARTS_SCHEMA}.fct_commission_adjustments {where}"
             ),
+            line_tiers=_rows(
+                con, f"select * from {MARTS_SCHEMA}.fct_commission_line_tiers {where}"
+            ),
+            statement_tiers=_rows(
+                con, f"select * from {MARTS_SCHEMA}.mart_commission_statement_tiers {where}"
+            ),
             locked_at=now,
             locked_as_of_date=as_of,
             run_id=run_id,

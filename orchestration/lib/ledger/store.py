@@ -7,7 +7,9 @@ Tables (schema ``main`` of the ledger file):
 - ``statements``: the locked statements in lock order (``sequence``), each with the hash of the
   previous one and its own (``orchestration.lib.ledger.chain``);
 - ``lines``: the locked ``fct_commission_lines`` rows of each locked statement;
-- ``adjustments``: the ``fct_commission_adjustments`` rows paid in a locked quarter.
+- ``adjustments``: the ``fct_commission_adjustments`` rows paid in a locked quarter;
+- ``line_tiers``, ``statement_tiers``: the locked statements' rows of ``fct_commission_line_tiers``
+  and ``mart_commission_statement_tiers``, as published (shown on statements, not hashed).
 
 Append-only: this module inserts and never updates or deletes (a test holds the project to it).
 A lock is one transaction, so the file is always a committed whole: a run killed while writing
@@ -89,6 +91,40 @@ LINE_TYPES = {
     "account_name": "varchar",
     "spiff_name": "varchar",
 }
+# The tier tables of locked statements, as published (shown on statements, not hashed).
+LINE_TIER_TYPES = {
+    "employee_id": "varchar not null",
+    "rep_id": "varchar",
+    "quarter_start": "date not null",
+    "opportunity_id": "varchar not null",
+    "plan_id": "varchar",
+    "tier_method": "varchar",
+    "tier_number": "bigint",
+    "floor_attainment": "double",
+    "ceiling_attainment": "double",
+    "rate_multiplier": "double",
+    "tier_lower_amount": MONEY,
+    "tier_upper_amount": MONEY,
+    "tier_rate": "double",
+    "amount_in_tier": MONEY,
+    "commission_in_tier": MONEY,
+}
+STATEMENT_TIER_TYPES = {
+    "employee_id": "varchar not null",
+    "quarter_start": "date not null",
+    "plan_id": "varchar",
+    "plan_name": "varchar",
+    "tier_method": "varchar",
+    "tier_number": "bigint",
+    "floor_attainment": "double",
+    "ceiling_attainment": "double",
+    "rate_multiplier": "double",
+    "tier_lower_amount": MONEY,
+    "tier_upper_amount": MONEY,
+    "tier_rate": "double",
+    "cap_multiple": "double",
+    "clawback_days": "bigint",
+}
 ADJUSTMENT_TYPES = {
     "employee_id": "varchar not null",
     "rep_id": "varchar",
@@ -107,7 +143,7 @@ def _columns(types: Mapping[str, str]) -> str:
     return ", ".join(f"{name} {dtype}" for name, dtype in types.items())
 
 
-TABLES = ("locks", "statements", "lines", "adjustments")
+TABLES = ("locks", "statements", "lines", "adjustments", "line_tiers", "statement_tiers")
 SCHEMA = (
     "create table if not exists locks (quarter_start date primary key, close_date date, "
     "locked_at timestamp not null, locked_as_of_date date not null, run_id varchar not null)",
@@ -116,6 +152,8 @@ SCHEMA = (
     "previous_hash varchar not null, ledger_hash varchar not null)",
     f"create table if not exists lines (sequence bigint not null, {_columns(LINE_TYPES)})",
     f"create table if not exists adjustments ({_columns(ADJUSTMENT_TYPES)})",
+    f"create table if not exists line_tiers ({_columns(LINE_TIER_TYPES)})",
+    f"create table if not exists statement_tiers ({_columns(STATEMENT_TIER_TYPES)})",
 )
 
 
@@ -131,6 +169,8 @@ class Lock:
     locked_at: datetime
     locked_as_of_date: date
     run_id: str
+    line_tiers: Sequence[Mapping[str, object]] = ()
+    statement_tiers: Sequence[Mapping[str, object]] = ()
 
 
 def ensure_ledger(path: Path) -> None:
@@ -223,8 +263,13 @@ def append_lock(path: Path, lock: Lock) -> list[dict]:
                     )
                 written.append(row)
                 previous = ledger_hash
-            for adjustment in lock.adjustments:
-                _insert(con, "adjustments", {c: adjustment.get(c) for c in ADJUSTMENT_TYPES})
+            for table, types, rows in (
+                ("adjustments", ADJUSTMENT_TYPES, lock.adjustments),
+                ("line_tiers", LINE_TIER_TYPES, lock.line_tiers),
+                ("statement_tiers", STATEMENT_TIER_TYPES, lock.statement_tiers),
+            ):
+                for row in rows:
+                    _insert(con, table, {c: row.get(c) for c in types})
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
