@@ -16,12 +16,14 @@ eve):
 
 The choice reads the folder (the latest version of every record, the later sales-ops file per
 key), so it fits any folder, also one with earlier nights' drops. Each change hits its own
-(employee, quarter), and the quarter's commission moves one way for sure: every hit employee has
-one assignment covering the quarter, a quota, no deal credited in the quarter that is lost later
-(no clawback comes from it), and an attainment of at most 1.2 on the side where the cap could
-bind (below every plan's cap: AE-STD reaches 2 target incentives at 1.75, AE-RETRO 2.5 at 1.39).
-Commission grows with attainment under both tier methods, so the late deal's owner, the split's
-second rep gain and the split's owner and the corrected employee lose.
+(employee, quarter), and that quarter's commission moves one way for sure. Every hit employee has
+a plan applying to the quarter, a quota in it, and no deal credited in it that is lost later (no
+clawback elsewhere depends on it); the attainment on the side where the cap could bind stays
+below the one where the plan's cap binds (AE-STD: 1.75, AE-RETRO: about 1.39, AE-ACCEL: none).
+Commission grows with attainment under both tier methods, so the late deal's owner and the
+split's second rep gain, the split's owner and the corrected employee lose (SPIFF lines, never
+capped, move the same way). Active reps without a ``Demo_Case__c`` tag come first; other reps
+only where no quarter has enough of those (small scales).
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ QUOTA_CORRECTED = "quota_corrected"  # a sales-ops row: no tag column
 # Ids of a night's records: a range of their own per night, far above the generator's.
 NIGHT_COUNTER_BASE = 800_000_000
 NIGHT_COUNTER_STEP = 1_000
-# Attainment limits (see the module docstring).
-MAX_ATTAINMENT = Decimal("1.2")
+# The cap's attainment, taken a little lower: lines are rounded to cents.
+CAP_MARGIN = Decimal("0.98")
 LATE_DEAL_SHARE = Decimal("0.2")  # of the owner's quarterly quota
 QUOTA_CORRECTION = Decimal("1.2")
 _STAGES = ("Qualification", "Proposal/Price Quote", "Negotiation/Review", "Closed Won")
@@ -210,6 +212,16 @@ class Books:
             date.fromisoformat(r["quarter_start"]): r["close_date"]
             for r in _later_file_wins(landing, "sales_ops/comp_periods", "quarter_start").values()
         }
+        tiers: defaultdict[str, list[tuple[float, float, float]]] = defaultdict(list)
+        for (plan, floor), row in _later_file_wins(
+            landing, "sales_ops/comp_plan_tiers", "plan_id", "floor_attainment"
+        ).items():
+            ceiling = float(row["ceiling_attainment"] or "inf")
+            tiers[plan].append((float(floor), ceiling, float(row["rate_multiplier"])))
+        self.cap_attainment = {
+            plan: _cap_attainment(row, tiers[plan])
+            for (plan,), row in _later_file_wins(landing, "sales_ops/comp_plans", "plan_id").items()
+        }
 
     def _won(self, opp: Row) -> Won | None:
         """Won date and amount (the first won history row, else close date and amount), and
@@ -239,35 +251,80 @@ class Books:
     def booked(self, employee: str, quarter: date) -> int:
         return sum(credit for _, credit in self.credits.get((employee, quarter), []))
 
-    def clean(self, employee: str, quarter: date) -> bool:
-        """A rep whose quarter moves one way with its bookings or quota: an active, untagged
-        user, one assignment covering the quarter, a quota, no clawback from the quarter."""
-        user = self.user_of.get(employee)
+    def plan(self, employee: str, quarter: date) -> str | None:
+        """The plan that applies to the quarter: the assignment in effect on its last day, else
+        the latest start overlapping it (the mart contract's rule)."""
         first, last = quarter.isoformat(), _quarter_end(quarter).isoformat()
+        mine = [
+            a
+            for a in self.assignments
+            if a["employee_id"] == employee
+            and a["effective_start"] <= last
+            and (not a["effective_end"] or a["effective_end"] >= first)
+        ]
+        on_last = [a for a in mine if not a["effective_end"] or a["effective_end"] >= last]
+        chosen = max(on_last or mine, key=lambda a: a["effective_start"], default=None)
+        return None if chosen is None else chosen["plan_id"]
+
+    def fits(self, employee: str, quarter: date, preferred: bool) -> bool:
+        """A rep whose quarter moves one way with its bookings or quota: a Salesforce user, a
+        plan and a quota in the quarter, no clawback from it; ``preferred``: an active user
+        without a ``Demo_Case__c`` tag."""
+        user = self.user_of.get(employee)
         return (
             user is not None
-            and user["IsActive"] == "true"
-            and not user.get("Demo_Case__c")
-            and any(
-                a["effective_start"] <= first
-                and (not a["effective_end"] or a["effective_end"] >= last)
-                for a in self.assignments
-                if a["employee_id"] == employee
-            )
+            and (not preferred or (user["IsActive"] == "true" and not user.get("Demo_Case__c")))
+            and self.plan(employee, quarter) in self.cap_attainment
             and self.quotas.get((employee, quarter), 0) > 0
             and not any(w.lost_later for w, _ in self.credits.get((employee, quarter), []))
         )
 
-    def attainment(self, employee: str, quarter: date, extra: int = 0, quota: int = 0) -> Decimal:
-        """Credited bookings (+ ``extra``) / quota (+ ``quota``)."""
+    def below_cap(self, employee: str, quarter: date, extra: int = 0, quota: int = 0) -> bool:
+        """Whether the attainment with ``extra`` bookings and ``quota`` more quota stays below
+        the one where the plan's cap binds."""
+        limit = self.cap_attainment[self.plan(employee, quarter) or ""]
         total = self.quotas[(employee, quarter)] + quota
-        return Decimal(self.booked(employee, quarter) + extra) / Decimal(total)
+        attainment = Decimal(self.booked(employee, quarter) + extra) / Decimal(total)
+        return limit is None or attainment < limit
 
     def employees(self) -> list[str]:
         return sorted({a["employee_id"] for a in self.assignments})
 
 
+def _cap_attainment(plan: Row, tiers: list[tuple[float, float, float]]) -> Decimal | None:
+    """The attainment where the commission (in target incentives) reaches the cap, a margin
+    lower; None without a cap. Commission grows with attainment, so bisection finds it."""
+    if not plan.get("cap_multiple"):
+        return None
+    cap = float(plan["cap_multiple"])
+    retroactive = plan.get("tier_method") == "retroactive"
+
+    def commission(a: float) -> float:
+        if retroactive:
+            return a * next((m for lo, hi, m in tiers if lo <= a < hi), 0.0)
+        return sum(max(0.0, min(a, hi) - lo) * m for lo, hi, m in tiers)
+
+    low, high = 0.0, 1000.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if commission(middle) < cap else (low, middle)
+    return Decimal(str(round(low, 4))) * CAP_MARGIN
+
+
 # ---------------------------------------------------------------- the choice
+
+
+@dataclass
+class Night:
+    """What the changes of one night share while they are chosen."""
+
+    out: LateChanges
+    books: Books
+    used: set[tuple[str, date]]  # (employee, quarter) already hit
+    rng: random.Random
+    ids: IdFactory
+    eve: date
+    extract: int  # the night's extract time
 
 
 def choose(landing: Path, night: date, seed: int) -> LateChanges:
@@ -280,15 +337,26 @@ def choose(landing: Path, night: date, seed: int) -> LateChanges:
         raise ValueError(
             f"no quarter of sales_ops/comp_periods is closed by {eve}: nothing to adjust"
         )
-    rng = stream(seed, f"next-night:{night.isoformat()}")
-    ids = IdFactory(NIGHT_COUNTER_BASE + NIGHT_COUNTER_STEP * day_number(night))
-    extract = at(night, 2 * HOUR)
-    out = LateChanges(night)
-    used: set[tuple[str, date]] = set()
-    _split_change(out, books, quarters, used, rng, ids, eve, extract)
-    _late_deal(out, books, quarters, used, rng, ids, eve, extract)
-    _quota_correction(out, books, quarters, used, rng, night)
-    return out
+    drop = Night(
+        LateChanges(night),
+        books,
+        set(),
+        stream(seed, f"next-night:{night.isoformat()}"),
+        IdFactory(NIGHT_COUNTER_BASE + NIGHT_COUNTER_STEP * day_number(night)),
+        eve,
+        at(night, 2 * HOUR),
+    )
+    # Active, untagged reps in any closed quarter (latest first) before the others.
+    for change, make in (
+        (SPLIT_CHANGED, _split_change),
+        (LATE_WON_DEAL, _late_deal),
+        (QUOTA_CORRECTED, _quota_correction),
+    ):
+        if not any(
+            make(drop, quarter, preferred) for preferred in (True, False) for quarter in quarters
+        ):
+            raise ValueError(f"no closed quarter of {landing} fits a {change} change")
+    return drop.out
 
 
 def _shuffled(rng: random.Random, items: list[str]) -> list[str]:
@@ -308,57 +376,48 @@ def _stamped(versions: list[Version], ts: int, extract: int) -> Row:
     return emission.row
 
 
-def _split_change(
-    out: LateChanges,
-    books: Books,
-    quarters: list[date],
-    used: set[tuple[str, date]],
-    rng: random.Random,
-    ids: IdFactory,
-    eve: date,
-    extract: int,
-) -> None:
+def _split_change(night: Night, quarter: date, preferred: bool) -> bool:
+    out, books, used, rng = night.out, night.books, night.used, night.rng
     employees = books.employees()
-    for quarter in quarters:
-        deals = [w.opportunity_id for w in books.won.values() if quarter_start(w.day) == quarter]
-        for opp_id in _shuffled(rng, deals):
-            opp, won = books.opps[opp_id], books.won[opp_id]
-            owner = books.users.get(opp["OwnerId"], {}).get("EmployeeNumber", "")
-            half = won.amount // 2
-            if (
-                won.lost_later
-                or opp["IsWon"] != "true"
-                or opp_id in books.split_owners
-                or opp_id not in books.trails
-                or opp.get("Demo_Case__c")
-                or opp["OwnerId"] != opp.get("CreatedById", opp["OwnerId"])
-                or half <= 0
-                or (owner, quarter) in used
-                or not books.clean(owner, quarter)
-                or books.attainment(owner, quarter, extra=-half) > MAX_ATTAINMENT
-            ):
-                continue
-            partners = [
-                e
-                for e in employees
-                if e != owner
-                and (e, quarter) not in used
-                and books.clean(e, quarter)
-                and books.attainment(e, quarter) <= MAX_ATTAINMENT
-            ]
-            if not partners:
-                continue
-            partner = _shuffled(rng, partners)[0]
-            ts = at(eve, 13 * HOUR + rng.randint(0, 9 * HOUR))
-            _write_split(out, books, opp, won, owner, partner, ts, ids, extract)
-            used |= {(owner, quarter), (partner, quarter)}
-            detail = f"{opp_id}: 100 % owner -> 50 % {owner} / 50 % {partner}"
-            out.hits += [
-                Hit(SPLIT_CHANGED, owner, quarter, -1, detail),
-                Hit(SPLIT_CHANGED, partner, quarter, +1, detail),
-            ]
-            return
-    raise ValueError("no won deal of a closed quarter fits a split change")
+    deals = [w.opportunity_id for w in books.won.values() if quarter_start(w.day) == quarter]
+    for opp_id in _shuffled(rng, deals):
+        opp, won = books.opps[opp_id], books.won[opp_id]
+        owner = books.users.get(opp["OwnerId"], {}).get("EmployeeNumber", "")
+        half = won.amount // 2
+        if (
+            won.lost_later
+            or opp["IsWon"] != "true"
+            or opp_id in books.split_owners
+            or opp_id not in books.trails
+            or opp.get("Demo_Case__c")
+            or opp["OwnerId"] != opp.get("CreatedById", opp["OwnerId"])
+            or half <= 0
+            or (owner, quarter) in used
+            or not books.fits(owner, quarter, preferred)
+            or not books.below_cap(owner, quarter, extra=-half)
+        ):
+            continue
+        partners = [
+            e
+            for e in employees
+            if e != owner
+            and (e, quarter) not in used
+            and books.fits(e, quarter, preferred)
+            and books.below_cap(e, quarter)
+        ]
+        if not partners:
+            continue
+        partner = _shuffled(rng, partners)[0]
+        ts = at(night.eve, 13 * HOUR + rng.randint(0, 9 * HOUR))
+        _write_split(out, books, opp, won, owner, partner, ts, night.ids, night.extract)
+        used.update({(owner, quarter), (partner, quarter)})
+        detail = f"{opp_id}: 100 % owner -> 50 % {owner} / 50 % {partner}"
+        out.hits += [
+            Hit(SPLIT_CHANGED, owner, quarter, -1, detail),
+            Hit(SPLIT_CHANGED, partner, quarter, +1, detail),
+        ]
+        return True
+    return False
 
 
 def _write_split(
@@ -412,119 +471,101 @@ def _workday(d: date) -> date:
     return d - (weekday - 4) * _DAY if weekday >= 5 else d
 
 
-def _late_deal(
-    out: LateChanges,
-    books: Books,
-    quarters: list[date],
-    used: set[tuple[str, date]],
-    rng: random.Random,
-    ids: IdFactory,
-    eve: date,
-    extract: int,
-) -> None:
-    for quarter in quarters:
-        last = _quarter_end(quarter)
-        won_day = _workday(last - rng.randint(1, 10) * _DAY)
-        created_day = _workday(won_day - rng.randint(25, 40) * _DAY)
-        span = (won_day - created_day).days
-        days = [created_day, *(_workday(created_day + span * k // 8 * _DAY) for k in (3, 6))]
-        days.append(won_day)
-        stamps = [at(d, 13 * HOUR + rng.randint(0, 9 * HOUR)) for d in days]
-        for employee in _shuffled(rng, books.employees()):
-            user = books.user_of.get(employee)
-            if (
-                user is None
-                or (employee, quarter) in used
-                or not books.clean(employee, quarter)
-                or books.attainment(employee, quarter) > 1
-                or _day(user["CreatedDate"]) >= created_day
-            ):
-                continue
-            accounts = sorted(
-                {
-                    o["AccountId"]
-                    for o in books.opps.values()
-                    if o["OwnerId"] == user["Id"]
-                    and o["AccountId"] in books.accounts
-                    and o["Id"] in books.won
-                    and books.won[o["Id"]].day < created_day
-                }
-            )
-            if not accounts:
-                continue
-            account = books.accounts[rng.choice(accounts)]
-            quota = Decimal(books.quotas[(employee, quarter)])
-            amount = max(100_000, round(quota * LATE_DEAL_SHARE / 10_000) * 10_000)
-            stages = [BY_NAME[name] for name in _STAGES]
-            steps = [
-                Step(ts, stage, amount, stage.probability, won_day)
-                for ts, stage in zip(stamps, stages, strict=True)
-            ]
-            year = created_day.year + (created_day.month >= 10)
-            opp = Opp(
-                id=ids.new("Opportunity"),
-                account=_account(account["Id"], user),
-                owner=_user(user),
-                name=text.opportunity_name(rng, account["Name"], year),
-                kind=EXISTING_BUSINESS,
-                lead_source="Existing Customer",
-                created=stamps[0],
-                segment="",
-                steps=steps,
-                description=text.note(rng),
-                case=LATE_WON_DEAL,
-            )
-            loaded = at(eve, 20 * HOUR + rng.randint(0, 3 * HOUR))
-            out.salesforce.setdefault("Opportunity", []).append(
-                _stamped(opp_versions(opp), loaded, extract)
-            )
-            edits = HistoryEdits(rng, (extract,), 0.0)  # a tagged deal's rows are never edited
-            out.salesforce.setdefault("OpportunityHistory", []).extend(
-                _stamped(versions, loaded, extract)
-                for versions in history_versions(opp, ids, edits)
-            )
-            used.add((employee, quarter))
-            detail = f"{opp.id}: won {won_day}, {money(amount)}"
-            out.hits.append(Hit(LATE_WON_DEAL, employee, quarter, +1, detail))
-            return
-    raise ValueError("no rep of a closed quarter fits a late won deal")
+def _late_deal(night: Night, quarter: date, preferred: bool) -> bool:
+    out, books, used, rng = night.out, night.books, night.used, night.rng
+    last = _quarter_end(quarter)
+    won_day = _workday(last - rng.randint(1, 10) * _DAY)
+    created_day = _workday(won_day - rng.randint(25, 40) * _DAY)
+    span = (won_day - created_day).days
+    days = [created_day, *(_workday(created_day + span * k // 8 * _DAY) for k in (3, 6))]
+    days.append(won_day)
+    stamps = [at(d, 13 * HOUR + rng.randint(0, 9 * HOUR)) for d in days]
+    for employee in _shuffled(rng, books.employees()):
+        user = books.user_of.get(employee)
+        if (
+            user is None
+            or (employee, quarter) in used
+            or not books.fits(employee, quarter, preferred)
+            or not books.below_cap(employee, quarter)
+            or _day(user["CreatedDate"]) >= created_day
+        ):
+            continue
+        # An account the rep had won a deal on before: an existing customer.
+        accounts = sorted(
+            {
+                o["AccountId"]
+                for o in books.opps.values()
+                if o["OwnerId"] == user["Id"]
+                and o["AccountId"] in books.accounts
+                and o["Id"] in books.won
+                and books.won[o["Id"]].day < created_day
+            }
+        )
+        if not accounts:
+            continue
+        account = books.accounts[rng.choice(accounts)]
+        quota = Decimal(books.quotas[(employee, quarter)])
+        amount = max(100_000, round(quota * LATE_DEAL_SHARE / 10_000) * 10_000)
+        stages = [BY_NAME[name] for name in _STAGES]
+        steps = [
+            Step(ts, stage, amount, stage.probability, won_day)
+            for ts, stage in zip(stamps, stages, strict=True)
+        ]
+        year = created_day.year + (created_day.month >= 10)
+        opp = Opp(
+            id=night.ids.new("Opportunity"),
+            account=_account(account["Id"], user),
+            owner=_user(user),
+            name=text.opportunity_name(rng, account["Name"], year),
+            kind=EXISTING_BUSINESS,
+            lead_source="Existing Customer",
+            created=stamps[0],
+            segment="",
+            steps=steps,
+            description=text.note(rng),
+            case=LATE_WON_DEAL,
+        )
+        loaded = at(night.eve, 20 * HOUR + rng.randint(0, 3 * HOUR))
+        out.salesforce.setdefault("Opportunity", []).append(
+            _stamped(opp_versions(opp), loaded, night.extract)
+        )
+        edits = HistoryEdits(rng, (night.extract,), 0.0)  # a tagged deal's rows are never edited
+        out.salesforce.setdefault("OpportunityHistory", []).extend(
+            _stamped(versions, loaded, night.extract)
+            for versions in history_versions(opp, night.ids, edits)
+        )
+        used.add((employee, quarter))
+        detail = f"{opp.id}: won {won_day}, {money(amount)}"
+        out.hits.append(Hit(LATE_WON_DEAL, employee, quarter, +1, detail))
+        return True
+    return False
 
 
-def _quota_correction(
-    out: LateChanges,
-    books: Books,
-    quarters: list[date],
-    used: set[tuple[str, date]],
-    rng: random.Random,
-    night: date,
-) -> None:
-    for quarter in quarters:
-        for employee in _shuffled(rng, books.employees()):
-            months = [
-                m
-                for m in (add_months(quarter, k) for k in (2, 1, 0))
-                if books.month_quotas.get((employee, m), 0) > 0
-            ]
-            if (employee, quarter) in used or not months or not books.clean(employee, quarter):
-                continue
-            month = months[0]
-            before = books.month_quotas[(employee, month)]
-            after = round(Decimal(before) * QUOTA_CORRECTION / 10_000) * 10_000
-            if (
-                after <= before
-                or books.booked(employee, quarter) <= 0
-                or books.attainment(employee, quarter, quota=after - before) > MAX_ATTAINMENT
-            ):
-                continue
-            out.quotas.append(
-                {
-                    "employee_id": employee,
-                    "month_start": sf_date(month),
-                    "quota_amount": money(after),
-                }
-            )
-            used.add((employee, quarter))
-            detail = f"{sf_date(month)}: {money(before)} -> {money(after)}"
-            out.hits.append(Hit(QUOTA_CORRECTED, employee, quarter, -1, detail))
-            return
-    raise ValueError(f"no rep of a closed quarter fits a quota correction on {night}")
+def _quota_correction(night: Night, quarter: date, preferred: bool) -> bool:
+    out, books, used, rng = night.out, night.books, night.used, night.rng
+    for employee in _shuffled(rng, books.employees()):
+        months = [
+            m
+            for m in (add_months(quarter, k) for k in (2, 1, 0))
+            if books.month_quotas.get((employee, m), 0) > 0
+        ]
+        if (
+            (employee, quarter) in used
+            or not months
+            or not books.fits(employee, quarter, preferred)
+            or books.booked(employee, quarter) <= 0
+        ):
+            continue
+        month = months[0]
+        before = books.month_quotas[(employee, month)]
+        after = round(Decimal(before) * QUOTA_CORRECTION / 10_000) * 10_000
+        if after <= before or not books.below_cap(employee, quarter, quota=after - before):
+            continue
+        out.quotas.append(
+            {"employee_id": employee, "month_start": sf_date(month), "quota_amount": money(after)}
+        )
+        used.add((employee, quarter))
+        detail = f"{sf_date(month)}: {money(before)} -> {money(after)}"
+        out.hits.append(Hit(QUOTA_CORRECTED, employee, quarter, -1, detail))
+        return True
+    return False

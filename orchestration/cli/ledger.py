@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.ledger.chain import Broken, first_break
+from orchestration.lib.ledger.chain import Broken, UnmatchedLock, first_break
 from orchestration.lib.ledger.store import TABLES, read_chain
 from spm_common.config_values import ConfigurationError, resolve_path
 from spm_common.settings import LEDGER_DATABASE_VARIABLE, check_environment, env_path
@@ -40,7 +40,7 @@ class Ledger:
     path: Path
     locks: list[dict]  # in quarter order
     statements: list[dict]  # in lock order
-    broken: Broken | None
+    broken: Broken | UnmatchedLock | None
 
 
 def read_ledger(path: Path) -> Ledger:
@@ -71,7 +71,7 @@ def read_ledger(path: Path) -> Ledger:
             statements, lines = read_chain(con)
     except duckdb.Error as error:
         raise NoLedger(f"cannot read {path} as a payout ledger: {error}") from error
-    return Ledger(path, locks, statements, first_break(statements, lines))
+    return Ledger(path, locks, statements, first_break(statements, lines, locks))
 
 
 def verdict(ledger: Ledger) -> str:

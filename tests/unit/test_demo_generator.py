@@ -10,8 +10,10 @@ import csv
 import io
 import itertools
 import re
+import shutil
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +34,10 @@ from ingestion.contract import (
 )
 from ingestion.demo import generate
 from ingestion.demo.__main__ import main
+from ingestion.demo.delta import NextNight, next_night, write_next_night
 from ingestion.demo.ids import BASE62, KEY_PREFIX, checksum_suffix
+from ingestion.demo.sales_ops import comp_periods
+from ingestion.demo.timeline import make_timeline
 from ingestion.loader import load_object
 
 AS_OF = date(2026, 11, 25)
@@ -1190,6 +1195,238 @@ def test_sales_ops_rows_pass_the_row_rules(landing: Landing) -> None:
             assert result.rows_rejected == 0, folder
             assert result.rows_loaded == landing.counts[folder] > 0, folder
         assert con.execute("select count(*) from audit.rejected_rows").fetchone() == (0,)
+
+
+# ---------------------------------------------------------------- period close
+
+COMP_PERIODS = "sales_ops/comp_periods"
+
+
+def test_comp_periods_close_every_past_quarter(landing: Landing) -> None:
+    """One row per quarter from the window's first to the last one ended before as_of, closed
+    15 days after its last day: at as_of every past quarter is closable."""
+    rows = landing.latest_by(COMP_PERIODS, "quarter_start")
+    assert len(landing.raw[COMP_PERIODS]) == len(rows)  # one file, one row per quarter
+    quarters = sorted(date.fromisoformat(q) for (q,) in rows)
+    assert quarters[0] == _quarter(AS_OF - timedelta(days=730))
+    assert add_quarter(quarters[-1]) == _quarter(AS_OF)
+    assert all(add_quarter(a) == b for a, b in itertools.pairwise(quarters))  # no gap
+    for quarter in quarters:
+        close = date.fromisoformat(rows[(quarter.isoformat(),)]["close_date"])
+        assert close == _quarter_end(quarter) + timedelta(days=15)
+        assert close <= AS_OF
+
+
+@pytest.mark.parametrize(
+    ("as_of", "last_close"),
+    [
+        (date(2026, 10, 5), date(2026, 10, 15)),  # the last quarter closes after as_of
+        (date(2026, 10, 15), date(2026, 10, 15)),  # ... on as_of
+        (date(2026, 12, 31), date(2026, 10, 15)),  # as_of's own quarter is not listed
+        (date(2027, 1, 1), date(2027, 1, 15)),
+    ],
+)
+def test_comp_periods_write_the_close_date_as_it_is(as_of: date, last_close: date) -> None:
+    periods = comp_periods(make_timeline(as_of))
+    assert periods[-1][1] == last_close
+    assert all(close <= as_of for _, close in periods[:-1])
+    assert add_quarter(periods[-1][0]) == _quarter(as_of)
+
+
+@dataclass(frozen=True)
+class Night:
+    """A generated folder (``before``), a copy with the next night's drop (``after``)."""
+
+    before: Path
+    after: Path
+    drop: NextNight
+
+    @property
+    def eve(self) -> date:
+        return self.drop.night - timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
+    root = tmp_path_factory.mktemp("night")
+    before, after = root / "before", root / "after"
+    generate(before, scale=0.1, seed=E2E_SEED, as_of=E2E_AS_OF)
+    shutil.copytree(before, after)
+    drop = write_next_night(after, next_night(after), seed=E2E_SEED)
+    return Night(before, after, drop)
+
+
+def test_the_next_night_adds_files_only(night: Night, tmp_path: Path) -> None:
+    before, after = _snapshot(night.before), _snapshot(night.after)
+    assert night.drop.night == E2E_AS_OF + timedelta(days=1)
+    assert {k: after[k] for k in before} == before  # every existing file, byte for byte
+    added = sorted(set(after) - set(before))
+    assert added == sorted(str(p.relative_to(night.after)) for p in night.drop.files)
+    assert not list(night.after.rglob("*.part"))
+    stamp = f"{night.drop.night:%Y%m%d}"
+    for name in added:
+        folder = Path(name).parent
+        assert FILE_NAME.match(Path(name).name).group(1).startswith(stamp), name
+        assert max(p.name for p in (night.after / folder).glob("*.csv")) == Path(name).name
+    assert {str(Path(n).parent) for n in added} == {
+        *(o.folder for o in OBJECTS if o.is_salesforce),
+        "sales_ops/quotas",
+    }
+    # Deterministic: the same folder and seed give the same drop.
+    again = tmp_path / "again"
+    shutil.copytree(night.before, again)
+    write_next_night(again, night.drop.night, seed=E2E_SEED)
+    assert _snapshot(again) == after
+    # Never over an existing drop.
+    with pytest.raises(ValueError, match="not after"):
+        write_next_night(again, night.drop.night, seed=E2E_SEED)
+    assert _snapshot(again) == after
+
+
+def _quarter_commission(c: Commission, employee: str, quarter: date) -> float:
+    """Capped commission of the quarter's bookings (the hit quarters have no clawback)."""
+    plan = c.plan_of(employee, quarter)
+    assert plan is not None, (employee, quarter)
+    quota = c.quotas[(employee, quarter)]
+    booked = sum(
+        (
+            c.won[o][1] * share / 100
+            for w, o, share in c.credits[employee]
+            if _quarter(w) == quarter
+        ),
+        Decimal(0),
+    )
+    target = _money(plan["quarterly_target_incentive"])
+    return min(c.commission(plan["plan_id"], booked, quota, target), c.cap(plan["plan_id"], target))
+
+
+def test_the_next_night_changes_closed_quarters(night: Night) -> None:
+    """A late won deal, a changed split and a corrected quota, each in a quarter the eve's run
+    locks, each moving its employees' quarter commission the way the drop says."""
+    old, new = Commission(night.before, E2E_AS_OF), Commission(night.after, night.drop.night)
+    periods = Landing(night.after, {}).latest_by(COMP_PERIODS, "quarter_start")
+    closed = {
+        date.fromisoformat(q)
+        for (q,), row in periods.items()
+        if row["close_date"] <= night.eve.isoformat()
+        and add_quarter(date.fromisoformat(q)) <= night.eve
+    }
+    employee_of = {
+        u["Id"]: u["EmployeeNumber"] for u in live(rows_of(night.after, "salesforce/User")).values()
+    }
+    hits = {(h.change, h.employee_id): h for h in night.drop.hits}
+    assert len({(h.employee_id, h.quarter) for h in night.drop.hits}) == len(night.drop.hits) == 4
+    assert all(h.quarter in closed for h in night.drop.hits)
+    tagged = {o["Demo_Case__c"]: o for o in new.opps.values() if o["Demo_Case__c"]}
+    eve_stamp = f"{night.eve.isoformat()}T"
+
+    # A late won deal: new, won in a closed quarter, owned by a rep with a plan then, unsplit.
+    late = tagged["late_won_deal"]
+    assert late["Id"] not in old.opps and late["SystemModstamp"].startswith(eve_stamp)
+    won, amount, lost = new.won[late["Id"]]
+    owner = employee_of[late["OwnerId"]]
+    assert _quarter(won) in closed and lost is None and amount > 0
+    assert late["CreatedDate"][:10] < won.isoformat() <= late["CloseDate"]
+    assert new.plan_of(owner, _quarter(won)) is not None
+    assert hits[("late_won_deal", owner)].quarter == _quarter(won)
+    trail = [
+        r
+        for r in live(rows_of(night.after, "salesforce/OpportunityHistory")).values()
+        if r["OpportunityId"] == late["Id"]
+    ]
+    assert [r["StageName"] for r in sorted(trail, key=lambda r: r["CreatedDate"])][
+        -1
+    ] == "Closed Won"
+
+    # A changed split: an existing won deal of a closed quarter, 100 % owner before, 50/50 after.
+    changed = tagged["split_changed"]
+    assert old.opps[changed["Id"]]["Demo_Case__c"] == ""
+    splits = [
+        s
+        for s in live(rows_of(night.after, "salesforce/OpportunitySplit")).values()
+        if s["OpportunityId"] == changed["Id"]
+    ]
+    assert not [
+        s
+        for s in live(rows_of(night.before, "salesforce/OpportunitySplit")).values()
+        if s["OpportunityId"] == changed["Id"]
+    ]
+    assert sorted(Decimal(s["SplitPercentage"]) for s in splits) == [50, 50]
+    assert changed["OwnerId"] in {s["SplitOwnerId"] for s in splits}
+    won, _, lost = new.won[changed["Id"]]
+    assert old.won[changed["Id"]][0] == won and _quarter(won) in closed and lost is None
+    owner, partner = (
+        employee_of[s["SplitOwnerId"]]
+        for s in sorted(splits, key=lambda s: s["SplitOwnerId"] != changed["OwnerId"])
+    )
+    assert hits[("split_changed", owner)].sign < 0 < hits[("split_changed", partner)].sign
+
+    # A corrected quota: one employee's month of a closed quarter, in a file of the night.
+    (correction,) = rows_of(night.after, "sales_ops/quotas")[-1:]
+    assert correction["_file"].startswith(f"quotas_{night.drop.night:%Y%m%d}")
+    month = date.fromisoformat(correction["month_start"])
+    employee = correction["employee_id"]
+    assert _quarter(month) in closed
+    assert new.quotas[(employee, _quarter(month))] > old.quotas[(employee, _quarter(month))]
+    assert hits[("quota_corrected", employee)].quarter == _quarter(month)
+
+    # Each hit quarter's commission moves the expected way (SPIFFs only add to it).
+    for hit in night.drop.hits:
+        credits = [o for w, o, _ in new.credits[hit.employee_id] if _quarter(w) == hit.quarter]
+        assert all(new.won[o][2] is None for o in credits), hit  # no clawback from it
+        difference = _quarter_commission(new, hit.employee_id, hit.quarter) - _quarter_commission(
+            old, hit.employee_id, hit.quarter
+        )
+        assert difference * hit.sign > 1, (hit, difference)
+
+
+def test_the_next_night_loads_without_rejects(night: Night) -> None:
+    with duckdb.connect(":memory:") as con:
+        con.execute("create schema raw")
+        for obj in OBJECTS:
+            result = load_object(con, night.after, obj)
+            assert not result.files_rejected, obj.folder
+            assert result.rows_rejected == 0, obj.folder
+        assert con.execute("select count(*) from audit.rejected_rows").fetchone() == (0,)
+
+
+def test_a_second_night_changes_other_records(night: Night, tmp_path: Path) -> None:
+    """Nights can follow each other: another late deal, another split, another correction, and
+    the delta's new records take ids no earlier night used."""
+    root = tmp_path / "landing"
+    shutil.copytree(night.after, root)
+    second = write_next_night(root, next_night(root), seed=E2E_SEED)
+    assert second.night == night.drop.night + timedelta(days=1)
+    assert len(second.hits) == 4
+    opps = live(rows_of(root, "salesforce/Opportunity"))
+    tags = Counter(o["Demo_Case__c"] for o in opps.values())
+    assert tags["late_won_deal"] == tags["split_changed"] == 2
+    quotas = [r for r in rows_of(root, "sales_ops/quotas") if "_correction" in r["_file"]]
+    assert len({r["_file"] for r in quotas}) == 2
+    earlier = {r["Id"] for r in rows_of(night.after, "salesforce/Task")}
+    sent = [
+        r["Id"]
+        for r in rows_of(root, "salesforce/Task")
+        if r["_file"].startswith(f"Task_{second.night:%Y%m%d}")
+    ]
+    assert len(set(sent) - earlier) >= len(sent) // 2 > 0
+
+
+def test_cli_next_night(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "landing"
+    assert main(["--next-night", "--out", str(out)]) == 2
+    assert "no Salesforce export" in capsys.readouterr().err
+    assert main(["--scale", "0.1", "--seed", "3", "--out", str(out), "--as-of", "2026-10-05"]) == 0
+    capsys.readouterr()
+    assert main(["--next-night", "--out", str(out), "--seed", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "next-night drop for 2026-10-06" in printed
+    for change in ("late_won_deal", "split_changed", "quota_corrected"):
+        assert change in printed
+    # 2026Q3 closes on 2026-10-15: the changes go to earlier quarters.
+    assert "2026-07-01" not in printed.split("closed quarters")[1]
+    with pytest.raises(SystemExit):
+        main(["--next-night", "--out", str(out), "--as-of", "2026-10-06"])
 
 
 # ---------------------------------------------------------------- enablement

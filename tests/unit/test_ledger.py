@@ -98,6 +98,8 @@ def test_the_hash_covers_the_statement_and_its_lines_not_display_columns():
         ("update statements set locked_as_of_date = '2026-04-17' where sequence = 3", 3),
         ("delete from lines where employee_id = 'E1' and quarter_start = '2026-01-01'", 1),
         ("delete from statements where sequence = 2", 3),
+        ("delete from locks where quarter_start = '2026-04-01'", 3),
+        ("update locks set run_id = 'run-9' where quarter_start = '2026-01-01'", 1),
     ],
 )
 def test_an_edited_ledger_names_its_first_broken_statement(ledger, sql, sequence):

@@ -115,12 +115,32 @@ class Broken:
         )
 
 
+@dataclass(frozen=True)
+class UnmatchedLock:
+    """A locked statement whose quarter's lock row is missing or says another run or time (the
+    lock rows are not hashed; they must agree with the hashed statements)."""
+
+    sequence: int
+    employee_id: str
+    quarter_start: date
+
+    def __str__(self) -> str:
+        return (
+            f"payout ledger: locked statement #{self.sequence} (employee {self.employee_id}, "
+            f"quarter {self.quarter_start}) has no lock row of its run and time for its quarter; "
+            "the ledger was changed after it was written"
+        )
+
+
 def first_break(
     statements: Sequence[Mapping[str, object]],
     lines_of: Mapping[int, Sequence[Mapping[str, object]]],
-) -> Broken | None:
+    locks: Sequence[Mapping[str, object]] | None = None,
+) -> Broken | UnmatchedLock | None:
     """Walk ``statements`` in lock order (each with ``sequence``, ``previous_hash`` and
-    ``ledger_hash``); ``lines_of`` maps a sequence to its lines. None when the chain holds."""
+    ``ledger_hash``); ``lines_of`` maps a sequence to its lines. With ``locks`` (the lock rows),
+    each statement's quarter must have a lock row with its run and time. None when it holds."""
+    by_quarter = {lock["quarter_start"]: lock for lock in locks or ()}
     previous = GENESIS
     for statement in statements:
         sequence = int(statement["sequence"])
@@ -132,6 +152,14 @@ def first_break(
                 statement["quarter_start"],
                 str(statement["ledger_hash"]),
                 expected,
+            )
+        lock = by_quarter.get(statement["quarter_start"])
+        if locks is not None and (
+            lock is None
+            or (lock["run_id"], lock["locked_at"]) != (statement["run_id"], statement["locked_at"])
+        ):
+            return UnmatchedLock(
+                sequence, str(statement["employee_id"]), statement["quarter_start"]
             )
         previous = expected
     return None

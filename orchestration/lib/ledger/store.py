@@ -31,6 +31,7 @@ from orchestration.lib.ledger.chain import (
     LINE_FIELDS,
     STATEMENT_FIELDS,
     Broken,
+    UnmatchedLock,
     canonical_text,
     chain_hash,
     first_break,
@@ -195,7 +196,7 @@ def read_chain(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], dict[int, li
     return statements, lines
 
 
-def verify(path: Path) -> Broken | None:
+def verify(path: Path) -> Broken | UnmatchedLock | None:
     """The first broken statement of the ledger at ``path``; None when the chain holds (or
     there is no ledger yet)."""
     if not path.exists():
@@ -207,7 +208,8 @@ def verify(path: Path) -> Broken | None:
         if "statements" not in tables:
             return None
         statements, lines = read_chain(con)
-    return first_break(statements, lines)
+        locks = _rows(con, "select * from locks")
+    return first_break(statements, lines, locks)
 
 
 def locked_quarters(path: Path) -> dict[date, dict]:
