@@ -14,7 +14,9 @@ import dagster as dg
 from ingestion.contract import OBJECTS
 from orchestration.defs.resources import SparkSettings, SpmSettings
 from orchestration.lib.dagster.keys import raw_asset_key, spark_key
+from orchestration.lib.ledger.store import TABLES as LEDGER_TABLES
 from orchestration.lib.scale_out.compare import export_raw
+from spm_common.schemas import LEDGER_SCHEMA
 
 GROUP = "spark_raw"
 
@@ -33,6 +35,19 @@ def raw_parquet_specs() -> list[dg.AssetSpec]:
             ),
         )
         for obj in OBJECTS
+    ] + [
+        dg.AssetSpec(
+            key=spark_key(raw_asset_key(LEDGER_SCHEMA, table)),
+            deps=[raw_asset_key(LEDGER_SCHEMA, table)],
+            group_name=GROUP,
+            kinds={"parquet", "duckdb"},
+            description=(
+                f"`{LEDGER_SCHEMA}.{table}` of the working DuckDB (the payout ledger's copy) as "
+                f"the Parquet dataset `$SPM_RAW_PARQUET_DIR/{table}/`, registered as "
+                f"`{LEDGER_SCHEMA}.{table}` in Spark."
+            ),
+        )
+        for table in LEDGER_TABLES
     ]
 
 
@@ -56,4 +71,19 @@ def raw_parquet(
                 "path": dg.MetadataValue.path(str(table.path)),
             },
         )
-    context.log.info(f"{len(exported)} raw tables exported to {spark.raw_parquet_path}")
+    ledger = {
+        table.table: table
+        for table in export_raw(settings.warehouse_path, spark.raw_parquet_path, LEDGER_SCHEMA)
+    }
+    for name in LEDGER_TABLES:
+        table = ledger[name]
+        yield dg.MaterializeResult(
+            asset_key=spark_key(raw_asset_key(LEDGER_SCHEMA, name)),
+            metadata={
+                "dagster/row_count": table.rows,
+                "path": dg.MetadataValue.path(str(table.path)),
+            },
+        )
+    context.log.info(
+        f"{len(exported)} raw and {len(ledger)} ledger tables exported to {spark.raw_parquet_path}"
+    )
