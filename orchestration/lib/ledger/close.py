@@ -82,7 +82,8 @@ def overlay_locks(con: duckdb.DuckDBPyConnection, ledger: Path) -> None:
             f"""
             update {MARTS_SCHEMA}.mart_commission_statements as s
             set is_locked = true, locked_at = l.locked_at,
-                locked_as_of_date = l.locked_as_of_date, ledger_hash = l.ledger_hash
+                locked_as_of_date = l.locked_as_of_date, ledger_hash = l.ledger_hash,
+                locked_by_run_id = l.run_id
             from payout_ledger.main.statements as l
             where s.employee_id = l.employee_id and s.quarter_start = l.quarter_start
                 and not s.is_locked
