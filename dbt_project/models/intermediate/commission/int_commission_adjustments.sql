@@ -70,19 +70,46 @@ previously_adjusted as (
     group by 1, 2
 ),
 
+-- Every employee with a locked statement, a recomputed statement or a locked adjustment in a
+-- locked quarter; a side without a statement counts 0.
+statement_keys as (
+    select employee_id, quarter_start from locked_statements
+    union
+    select employee_id, quarter_start from recomputed
+    union
+    select employee_id, adjusted_quarter_start as quarter_start from previously_adjusted
+),
+
+locked_adjustment_reps as (
+    select
+        employee_id,
+        adjusted_quarter_start,
+        max(rep_id) as rep_id
+    from locked_adjustments
+    group by 1, 2
+),
+
 sides as (
     select
-        coalesce(locked_statements.employee_id, recomputed.employee_id) as employee_id,
-        coalesce(locked_statements.rep_id, recomputed.rep_id) as rep_id,
-        coalesce(locked_statements.quarter_start, recomputed.quarter_start)
-            as adjusted_quarter_start,
+        statement_keys.employee_id,
+        coalesce(locked_statements.rep_id, recomputed.rep_id, locked_adjustment_reps.rep_id)
+            as rep_id,
+        statement_keys.quarter_start as adjusted_quarter_start,
         coalesce(locked_statements.quarter_commission_amount, 0) as locked_amount,
         coalesce(recomputed.quarter_commission_amount, 0) as recomputed_amount
-    from locked_statements
-    full outer join recomputed
+    from statement_keys
+    left join locked_statements
         on
-            locked_statements.employee_id = recomputed.employee_id
-            and locked_statements.quarter_start = recomputed.quarter_start
+            statement_keys.employee_id = locked_statements.employee_id
+            and statement_keys.quarter_start = locked_statements.quarter_start
+    left join recomputed
+        on
+            statement_keys.employee_id = recomputed.employee_id
+            and statement_keys.quarter_start = recomputed.quarter_start
+    left join locked_adjustment_reps
+        on
+            statement_keys.employee_id = locked_adjustment_reps.employee_id
+            and statement_keys.quarter_start = locked_adjustment_reps.adjusted_quarter_start
 ),
 
 adjustments as (

@@ -82,6 +82,15 @@ compared as (
 )
 
 select
+    -- The grain as one key: spiff_id is NULL on booking and clawback lines.
+    concat_ws(
+        '|',
+        employee_id,
+        cast(adjusted_quarter_start as {{ dbt.type_string() }}),
+        opportunity_id,
+        line_type,
+        coalesce(spiff_id, '')
+    ) as line_change_key,
     employee_id,
     adjusted_quarter_start,
     opportunity_id,
