@@ -46,7 +46,7 @@ paying_quarters as (
         min(open_quarters.quarter_start) as quarter_start
     from locked_quarters
     inner join open_quarters
-        on open_quarters.quarter_start > locked_quarters.quarter_start
+        on locked_quarters.quarter_start < open_quarters.quarter_start
     group by 1
 ),
 
@@ -73,11 +73,20 @@ previously_adjusted as (
 -- Every employee with a locked statement, a recomputed statement or a locked adjustment in a
 -- locked quarter; a side without a statement counts 0.
 statement_keys as (
-    select employee_id, quarter_start from locked_statements
+    select
+        employee_id,
+        quarter_start
+    from locked_statements
     union
-    select employee_id, quarter_start from recomputed
+    select
+        employee_id,
+        quarter_start
+    from recomputed
     union
-    select employee_id, adjusted_quarter_start as quarter_start from previously_adjusted
+    select
+        employee_id,
+        adjusted_quarter_start as quarter_start
+    from previously_adjusted
 ),
 
 locked_adjustment_reps as (

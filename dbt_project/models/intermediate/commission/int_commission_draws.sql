@@ -28,7 +28,7 @@ last_locks as (
     inner join locked_statements
         on
             earnings.employee_id = locked_statements.employee_id
-            and locked_statements.quarter_start < earnings.quarter_start
+            and earnings.quarter_start > locked_statements.quarter_start
     group by 1, 2
 ),
 
