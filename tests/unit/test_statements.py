@@ -21,7 +21,8 @@ TINY_BI = """
 create schema marts;
 create table marts.dim_reps as
 select * from (values ('r1', 'E1', 'Zoë <script>alert(1)</script> & Co'), ('r2', 'E2', 'Ann'),
-    ('r3', 'E3', 'Bo')) as t(rep_id, employee_id, rep_name);
+    ('r3', 'E3', 'Bo'), ('r4', 'E4', 'Dee'), ('r5', 'E5', 'Cy'))
+    as t(rep_id, employee_id, rep_name);
 create table marts.mart_commission_statements as
 select
     employee_id, rep_id, quarter_start::date as quarter_start, plan_id,
@@ -41,24 +42,49 @@ select
     draw_balance::decimal(18,2) as draw_balance,
     payout_amount::decimal(18,2) as payout_amount, cap_amount::decimal(18,2) as cap_amount,
     tier_method, quarterly_draw_amount::decimal(18,2) as quarterly_draw_amount, draw_type,
-    opening_draw_balance::decimal(18,2) as opening_draw_balance
+    opening_draw_balance::decimal(18,2) as opening_draw_balance,
+    locked_at is not null as is_locked, locked_at::timestamp as locked_at,
+    locked_as_of_date::date as locked_as_of_date,
+    case when locked_at is not null then repeat(hash_pair, 32) end as ledger_hash,
+    locked_by_run_id
 from (values
     -- marginal, capped, a clawback, two SPIFF programs, a recoverable draw topping it up
     ('E1', 'r1', '2026-07-01', 'AE', 80000, 10000, 0.125, 100000.50, 1.25000625,
      11250.13, 11250.13, -1875.00, 850.00, 10225.13, 0, 10225.13, 1774.87, 0, 1774.87,
-     12000.00, 20000, 'marginal', 12000, 'recoverable', 0),
+     12000.00, 20000, 'marginal', 12000, 'recoverable', 0, null, null, null, null),
     -- no quota: nothing earned, no draw
     ('E2', 'r2', '2026-07-01', 'AE', null, 10000, null, 5000, null, 0, 0, 0, 0, 0, 0, 0, 0,
-     0, 0, 0, 20000, 'marginal', 0, null, 0),
+     0, 0, 0, 20000, 'marginal', 0, null, 0, null, null, null, null),
     -- retroactive at 80 % (tier 2), a non-recoverable draw below earnings: an earlier
     -- recoverable balance of 500 is recovered from the excess
     ('E3', 'r3', '2026-07-01', 'AX', 100000, 10000, 0.1, 80000, 0.8, 8000, 8000, 0, 0,
-     8000, 0, 8000, 0, 500, 0, 7500, null, 'retroactive', 6000, 'non_recoverable', 500)
+     8000, 0, 8000, 0, 500, 0, 7500, null, 'retroactive', 6000, 'non_recoverable', 500,
+     null, null, null, null),
+    -- E5: 2026-01-01 locked by run-q1; 2026-04-01 locked by run-q2 with an adjustment of
+    -- 600.00 to 2026-01-01; 2026-07-01 open, paying 400.00 more to 2026-01-01 (capped: the
+    -- cap of 5,000 takes 1,000 of a 2,000 late deal) and -250.00 to 2026-04-01. E4 and E5 are
+    -- on plan AC, which has no tier rows here.
+    ('E5', 'r5', '2026-01-01', 'AC', 80000, 10000, 0.125, 32000, 0.4, 4000, 4000, 0, 0,
+     4000, 0, 4000, 0, 0, 0, 4000, 5000, 'marginal', 0, null, 0,
+     '2026-04-17 02:00:00', '2026-04-16', 'a1', 'run-q1'),
+    ('E5', 'r5', '2026-04-01', 'AC', 80000, 10000, 0.125, 24000, 0.3, 3000, 3000, 0, 0,
+     3000, 600, 3600, 0, 0, 0, 3600, 5000, 'marginal', 0, null, 0,
+     '2026-07-16 02:00:00', '2026-07-15', 'b2', 'run-q2'),
+    ('E5', 'r5', '2026-07-01', 'AC', 80000, 10000, 0.125, 8000, 0.1, 1000, 1000, 0, 0,
+     1000, 150, 1150, 0, 0, 0, 1150, 5000, 'marginal', 0, null, 0, null, null, null, null),
+    -- E4: 2026-04-01 locked by run-q2; no plan in 2026-07-01, which exists only for the
+    -- adjustment of -120.50 to 2026-04-01
+    ('E4', 'r4', '2026-04-01', 'AC', 40000, 5000, 0.125, 9600, 0.24, 1200, 1200, 0, 0,
+     1200, 0, 1200, 0, 0, 0, 1200, null, 'marginal', 0, null, 0,
+     '2026-07-16 02:00:00', '2026-07-15', 'c3', 'run-q2'),
+    ('E4', 'r4', '2026-07-01', null, null, null, null, 0, null, 0, 0, 0, 0, 0, -120.50,
+     -120.50, 0, 0, 0, -120.50, null, null, 0, null, 0, null, null, null, null)
 ) as t(employee_id, rep_id, quarter_start, plan_id, quota_amount, target_incentive, base_rate,
        credited_bookings, attainment_rate, gross_commission, capped_commission,
        clawback_amount, spiff_amount, quarter_commission_amount, adjustment_amount,
        earned_amount, draw_amount, draw_recovery_amount, draw_balance, payout_amount,
-       cap_amount, tier_method, quarterly_draw_amount, draw_type, opening_draw_balance);
+       cap_amount, tier_method, quarterly_draw_amount, draw_type, opening_draw_balance,
+       locked_at, locked_as_of_date, hash_pair, locked_by_run_id);
 create table marts.fct_commission_lines as
 select
     employee_id, rep_id, quarter_start::date as quarter_start, opportunity_id, line_type,
@@ -87,7 +113,15 @@ from (values
     ('E3', 'r3', '2026-07-01', 'oe', 'booking', null, 30000, 0, 30000, 3000.00, 'AX',
      '2026-07-15', '2026-07-15', 'Hooli - Pilot FY26', 'Hooli', null),
     ('E3', 'r3', '2026-07-01', 'of', 'booking', null, 50000, 30000, 80000, 5000.00, 'AX',
-     '2026-09-01', '2026-09-01', 'Umbrella - Expansion FY26', 'Umbrella Corp.', null)
+     '2026-09-01', '2026-09-01', 'Umbrella - Expansion FY26', 'Umbrella Corp.', null),
+    ('E5', 'r5', '2026-01-01', 'p1', 'booking', null, 32000, 0, 32000, 4000.00, 'AC',
+     '2026-02-10', '2026-02-10', 'Initrode - Suite FY26', 'Initrode', null),
+    ('E5', 'r5', '2026-04-01', 'p3', 'booking', null, 24000, 0, 24000, 3000.00, 'AC',
+     '2026-05-05', '2026-05-05', 'Vandelay - Import FY26', 'Vandelay Industries', null),
+    ('E5', 'r5', '2026-07-01', 'p5', 'booking', null, 8000, 0, 8000, 1000.00, 'AC',
+     '2026-08-20', '2026-08-20', 'Pied Piper - Pilot FY27', 'Pied Piper', null),
+    ('E4', 'r4', '2026-04-01', 'p6', 'booking', null, 9600, 0, 9600, 1200.00, 'AC',
+     '2026-06-01', '2026-06-01', 'Stark - Renewal FY26', 'Stark Industries', null)
 ) as t(employee_id, rep_id, quarter_start, opportunity_id, line_type, spiff_id,
        credited_amount, cumulative_before, cumulative_after, commission_amount, plan_id,
        won_date, event_date, opportunity_name, account_name, spiff_name);
@@ -139,6 +173,38 @@ from (values
 ) as t(employee_id, quarter_start, plan_id, plan_name, tier_method, tier_number,
        floor_attainment, ceiling_attainment, rate_multiplier, tier_lower_amount,
        tier_upper_amount, tier_rate, cap_multiple);
+create table marts.fct_commission_adjustments as
+select
+    employee_id, rep_id, quarter_start::date as quarter_start,
+    adjusted_quarter_start::date as adjusted_quarter_start,
+    locked_amount::decimal(18,2) as locked_amount,
+    recomputed_amount::decimal(18,2) as recomputed_amount,
+    previously_adjusted_amount::decimal(18,2) as previously_adjusted_amount,
+    adjustment_amount::decimal(18,2) as adjustment_amount, is_locked
+from (values
+    -- locked with 2026-04-01
+    ('E5', 'r5', '2026-04-01', '2026-01-01', 4000, 4600, 0, 600, true),
+    -- paid by the open 2026-07-01
+    ('E5', 'r5', '2026-07-01', '2026-01-01', 4000, 5000, 600, 400, false),
+    ('E5', 'r5', '2026-07-01', '2026-04-01', 3000, 2750, 0, -250, false),
+    ('E4', 'r4', '2026-07-01', '2026-04-01', 1200, 1079.50, 0, -120.50, false)
+) as t(employee_id, rep_id, quarter_start, adjusted_quarter_start, locked_amount,
+       recomputed_amount, previously_adjusted_amount, adjustment_amount, is_locked);
+create table marts.fct_commission_line_changes as
+select
+    employee_id, adjusted_quarter_start::date as adjusted_quarter_start, opportunity_id,
+    line_type, spiff_id, locked_commission_amount::decimal(18,2) as locked_commission_amount,
+    recomputed_commission_amount::decimal(18,2) as recomputed_commission_amount,
+    difference::decimal(18,2) as difference
+from (values
+    -- a late deal with no published line: named by its id
+    ('E5', '2026-01-01', 'p2', 'booking', null, null, 2000.00, 2000.00),
+    -- a split change of the locked line, and a new SPIFF line named from E1's published one
+    ('E5', '2026-04-01', 'p3', 'booking', null, 3000.00, 2500.00, -500.00),
+    ('E5', '2026-04-01', 'ob', 'spiff', 'SP1', null, 250.00, 250.00),
+    ('E4', '2026-04-01', 'p6', 'booking', null, 1200.00, 1079.50, -120.50)
+) as t(employee_id, adjusted_quarter_start, opportunity_id, line_type, spiff_id,
+       locked_commission_amount, recomputed_commission_amount, difference);
 """
 
 
@@ -185,6 +251,11 @@ class Page(StatementPage):
     def amount(self, name: str) -> Decimal:
         return Decimal(self.fields[name])
 
+    @property
+    def plain(self) -> str:
+        """The text a reader sees, its whitespace collapsed (links inside a sentence split it)."""
+        return " ".join(" ".join(self.text).split())
+
 
 @pytest.fixture
 def tiny_bi(tmp_path: Path) -> Path:
@@ -198,11 +269,12 @@ def tiny_bi(tmp_path: Path) -> Path:
 def test_statements_show_tiers_clawbacks_and_the_marts_amounts(tiny_bi: Path, tmp_path: Path):
     out = tmp_path / "statements"
     result = render_statements(tiny_bi, out, run_id="run-123")
-    assert result.count == 3
-    assert result.total_payout == Decimal("19500.00")
+    assert result.count == 8
+    assert result.total_payout == Decimal("29329.50")
     assert result.totals == {
-        "earned_amount": Decimal("18225.13"),
+        "earned_amount": Decimal("28054.63"),
         "spiff_amount": Decimal("850.00"),
+        "adjustment_amount": Decimal("629.50"),
         "draw_amount": Decimal("1774.87"),
         "draw_recovery_amount": Decimal("500.00"),
     }
@@ -244,11 +316,13 @@ def test_a_statement_without_quota_says_so_and_earns_nothing(tiny_bi: Path, tmp_
     assert "You have no quota for this quarter" in " ".join(page.text)
 
 
-def render_page(tiny_bi: Path, tmp_path: Path, employee_id: str) -> Page:
+def render_page(
+    tiny_bi: Path, tmp_path: Path, employee_id: str, quarter: str = "2026-07-01"
+) -> Page:
     out = tmp_path / "out"
     if not out.exists():
         render_statements(tiny_bi, out)
-    return Page((out / "2026-07-01" / f"{employee_id}.html").read_text())
+    return Page((out / quarter / f"{employee_id}.html").read_text())
 
 
 def test_spiff_lines_are_grouped_by_program_with_deals_and_amounts(tiny_bi, tmp_path):
@@ -276,11 +350,23 @@ def test_spiff_lines_are_grouped_by_program_with_deals_and_amounts(tiny_bi, tmp_
     assert "No SPIFFs in this quarter." in " ".join(render_page(tiny_bi, tmp_path, "E3").text)
 
 
-@pytest.mark.parametrize("employee_id", ["E1", "E2", "E3"])
-def test_the_payout_build_up_adds_up_to_the_payout(tiny_bi, tmp_path, employee_id):
-    """capped + clawbacks + SPIFFs = quarter commission; + adjustments = earned; + draw paid
-    - draw recovered = payout, in that order, every figure the mart's."""
-    page = render_page(tiny_bi, tmp_path, employee_id)
+@pytest.mark.parametrize(
+    ("employee_id", "quarter_start"),
+    [
+        ("E1", "2026-07-01"),
+        ("E2", "2026-07-01"),
+        ("E3", "2026-07-01"),
+        ("E4", "2026-07-01"),  # adjustments only
+        ("E5", "2026-07-01"),  # open, paying two adjustments
+        ("E5", "2026-04-01"),  # locked, with the adjustment it paid
+        ("E5", "2026-01-01"),  # locked
+    ],
+)
+def test_the_payout_build_up_adds_up_to_the_payout(tiny_bi, tmp_path, employee_id, quarter_start):
+    """capped + clawbacks + SPIFFs = quarter commission; + adjustments (the total of the
+    adjusted quarters' rows) = earned; + draw paid - draw recovered = payout, in that order,
+    every figure the mart's."""
+    page = render_page(tiny_bi, tmp_path, employee_id, quarter_start)
     assert page.steps == [
         "capped_commission",
         "clawback_amount",
@@ -299,10 +385,20 @@ def test_the_payout_build_up_adds_up_to_the_payout(tiny_bi, tmp_path, employee_i
     assert a("earned_amount") + a("draw_amount") - a("draw_recovery_amount") == a("payout_amount")
     with duckdb.connect(str(tiny_bi), read_only=True) as con:
         (payout,) = con.execute(
-            "select payout_amount from marts.mart_commission_statements where employee_id = ?",
-            [employee_id],
+            "select payout_amount from marts.mart_commission_statements "
+            "where employee_id = ? and quarter_start = ?::date",
+            [employee_id, quarter_start],
+        ).fetchone()
+        (adjustments,) = con.execute(
+            "select sum(adjustment_amount) from marts.fct_commission_adjustments "
+            "where employee_id = ? and quarter_start = ?::date",
+            [employee_id, quarter_start],
         ).fetchone()
     assert a("payout_amount") == payout
+    if adjustments is None:
+        assert page.adjustment_total is None and a("adjustment_amount") == 0
+    else:  # the step shows the adjustment total, which the adjustments table adds up to
+        assert Decimal(page.adjustment_total) == adjustments == a("adjustment_amount")
 
 
 def test_the_build_up_shows_recoveries_subtracted(tiny_bi, tmp_path):
@@ -378,34 +474,173 @@ def test_a_retroactive_plan_says_the_whole_quarter_is_paid_at_the_final_tier(tin
 
 
 def test_a_statement_for_an_adjustment_only_says_there_is_no_plan(tiny_bi, tmp_path):
-    """A row that exists only for an adjustment: no plan, every commission amount 0."""
-    with duckdb.connect(str(tiny_bi)) as con:
-        con.execute(
-            "insert into marts.mart_commission_statements by name select 'E4' as employee_id, "
-            "date '2026-07-01' as quarter_start, 0 as credited_bookings, 0 as gross_commission, "
-            "0 as capped_commission, 0 as clawback_amount, 0 as spiff_amount, "
-            "0 as quarter_commission_amount, -120.50 as adjustment_amount, "
-            "-120.50 as earned_amount, 0 as draw_amount, 0 as draw_recovery_amount, "
-            "0 as draw_balance, -120.50 as payout_amount, 0 as quarterly_draw_amount, "
-            "0 as opening_draw_balance"
-        )
+    """A row that exists only for an adjustment: no plan, every commission amount 0; the page
+    shows the adjustment and its deal-level change, and no tiers or lines of its own."""
     page = render_page(tiny_bi, tmp_path, "E4")
-    text = " ".join(page.text)
+    text = page.plain
     assert "You have no plan this quarter" in text and "You have no quota" not in text
-    assert "plan None" not in text
+    assert "plan None" not in text and "None" not in text
+    assert "no plan this quarter (adjustments only)" in text
     assert page.fields["adjustment_amount"] == "-120.50"
     assert page.fields["payout_amount"] == "-120.50"
+    assert (page.fields["quota_amount"], page.fields["cap_amount"]) == ("", "")
     assert "pays \u2212120.50 of adjustments" in text
+    # no tiers, booking lines, clawbacks or SPIFFs sections: one sentence instead
+    assert "Your tiers" not in text and "Booking lines" not in text
+    assert "No plan this quarter, so no tiers, booking lines, clawbacks or SPIFFs" in text
+    assert page.rows == []
+    assert page.adjustments == {
+        "2026-04-01": {
+            "locked_amount": "1200.00",
+            "recomputed_amount": "1079.50",
+            "previously_adjusted_amount": "0.00",
+            "adjustment_amount": "-120.50",
+        }
+    }
+    (change,) = page.line_changes
+    assert change["fields"]["difference"] == "-120.50"
+    assert "Stark - Renewal FY26" in " ".join(change["text"])  # named from the locked line
+    assert page.fields["is_locked"] == "false"
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "<td>E4</td><td>— (adjustments only)</td>" in index
+
+
+def test_a_locked_statement_says_when_by_which_run_and_its_hash(tiny_bi, tmp_path):
+    page = render_page(tiny_bi, tmp_path, "E5", "2026-01-01")
+    assert page.fields["is_locked"] == "true"
+    assert page.fields["locked_at"] == "2026-04-17 02:00:00"
+    assert page.fields["locked_as_of_date"] == "2026-04-16"
+    assert page.fields["locked_by_run_id"] == "run-q1"
+    assert page.fields["ledger_hash"] == "a1" * 32
+    text = page.plain
+    assert "Locked." in text and "2026-04-17 02:00:00 UTC" in text and "a1" * 32 in text
+    # its figures stay as locked; the quarters that pay its later changes are named
+    assert page.fields["payout_amount"] == "4000.00"
+    assert page.adjusted_in == {"2026-04-01": "600.00", "2026-07-01": "400.00"}
+    assert "600.00 was paid as an adjustment in the quarter starting 2026-04-01" in text
+    assert "400.00 is to be paid as an adjustment in the quarter starting 2026-07-01" in text
+    html = (tmp_path / "out" / "2026-01-01" / "E5.html").read_text()
+    assert 'href="../2026-07-01/E5.html#adjusted-2026-01-01"' in html
+
+    open_page = render_page(tiny_bi, tmp_path, "E1")
+    assert open_page.fields["is_locked"] == "false"
+    assert "locked_at" not in open_page.fields and "ledger_hash" not in open_page.fields
+    assert "Open quarter: not locked yet." in open_page.plain
+
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    locks = {(f["employee_id"], f["quarter_start"]): f for f in manifest["files"]}
+    assert locks[("E5", "2026-01-01")]["is_locked"] is True
+    assert locks[("E5", "2026-01-01")]["ledger_hash"] == "a1" * 32
+    assert locks[("E1", "2026-07-01")]["is_locked"] is False
+    index = (tmp_path / "out" / "index.html").read_text()
+    locked = '<span class="lock" data-locked="2">· locked 2026-07-16 02:00:00 UTC</span>'
+    assert f'<h2 id="q-2026-04-01">Quarter starting 2026-04-01 {locked}</h2>' in index
+    assert '<h2 id="q-2026-07-01">Quarter starting 2026-07-01</h2>' in index
+
+
+def test_a_statement_shows_each_adjusted_quarter_and_its_deal_changes(tiny_bi, tmp_path):
+    page = render_page(tiny_bi, tmp_path, "E5")
+    assert page.adjustments == {
+        "2026-01-01": {
+            "locked_amount": "4000.00",
+            "recomputed_amount": "5000.00",
+            "previously_adjusted_amount": "600.00",
+            "adjustment_amount": "400.00",
+        },
+        "2026-04-01": {
+            "locked_amount": "3000.00",
+            "recomputed_amount": "2750.00",
+            "previously_adjusted_amount": "0.00",
+            "adjustment_amount": "-250.00",
+        },
+    }
+    assert page.adjustment_total == page.fields["adjustment_amount"] == "150.00"
+    text = page.plain
+    # the build-up's adjustments step names the quarters it adjusts
+    assert "Adjustments to earlier, already paid quarters (2026-01-01, 2026-04-01)" in text
+    changes = {
+        (c["adjusted_quarter_start"], c["line_type"], c["opportunity_id"], c["spiff_id"]): c
+        for c in page.line_changes
+    }
+    assert {key: c["fields"] for key, c in changes.items()} == {
+        ("2026-01-01", "booking", "p2", None): {
+            "locked_commission_amount": "",
+            "recomputed_commission_amount": "2000.00",
+            "difference": "2000.00",
+        },
+        ("2026-04-01", "booking", "p3", None): {
+            "locked_commission_amount": "3000.00",
+            "recomputed_commission_amount": "2500.00",
+            "difference": "-500.00",
+        },
+        ("2026-04-01", "spiff", "ob", "SP1"): {
+            "locked_commission_amount": "",
+            "recomputed_commission_amount": "250.00",
+            "difference": "250.00",
+        },
+    }
+    row_text = {key: " ".join(c["text"]) for key, c in changes.items()}
+    # named from the locked line, else from another published line of the deal, else by id
+    assert "Vandelay - Import FY26" in row_text[("2026-04-01", "booking", "p3", None)]
+    assert "Vandelay Industries" in row_text[("2026-04-01", "booking", "p3", None)]
+    spiff = row_text[("2026-04-01", "spiff", "ob", "SP1")]
+    assert "Globex - Platform FY26" in spiff and "Globex Inc." in spiff
+    assert "SPIFF Q3 <b>push</b>" in spiff and "new: not in the locked statement" in spiff
+    assert "Opportunity p2" in row_text[("2026-01-01", "booking", "p2", None)]
+    assert page.changes_totals == {"2026-01-01": "2000.00", "2026-04-01": "-250.00"}
+    # recomputed - locked - already adjusted = adjustment; the cap explains lines vs quarter
+    assert "a change of 1,000.00, of which 600.00 was already paid as adjustments" in text
+    assert "This quarter pays 400.00." in text
+    assert "The lines change by 2,000.00 but the quarter commission by 1,000.00" in text
+    assert "the plan's cap, which accounts for the difference (\u22121,000.00)" in text
+    assert text.count("accounts for the difference") == 1  # 2026-04-01's lines add up
+    html = (tmp_path / "out" / "2026-07-01" / "E5.html").read_text()
+    assert 'href="../2026-01-01/E5.html"' in html and 'href="../2026-04-01/E5.html"' in html
+    assert "<b>push</b>" not in html
+
+
+def test_a_locked_statement_shows_the_adjustments_it_locked_without_todays_deal_changes(
+    tiny_bi, tmp_path
+):
+    """fct_commission_line_changes compares with the current data: on a locked statement it
+    would mix in later changes (2026-01-01's p2, paid by 2026-07-01), so only open statements
+    show it."""
+    page = render_page(tiny_bi, tmp_path, "E5", "2026-04-01")
+    assert page.fields["is_locked"] == "true" and page.fields["locked_by_run_id"] == "run-q2"
+    assert page.adjustments == {
+        "2026-01-01": {
+            "locked_amount": "4000.00",
+            "recomputed_amount": "4600.00",
+            "previously_adjusted_amount": "0.00",
+            "adjustment_amount": "600.00",
+        }
+    }
+    assert page.adjustment_total == "600.00" and page.line_changes == []
+    text = page.plain
+    assert "This adjustment is locked with this statement." in text
+    # 2026-04-01 itself was adjusted later, by the open quarter
+    assert page.adjusted_in == {"2026-07-01": "-250.00"}
+
+
+def test_the_locking_run_is_shown_when_the_published_file_has_it(tiny_bi, tmp_path):
+    """A file published before ``locked_by_run_id`` still renders its locks, without the run."""
+    with duckdb.connect(str(tiny_bi)) as con:
+        con.execute("alter table marts.mart_commission_statements drop column locked_by_run_id")
+    page = render_page(tiny_bi, tmp_path, "E5", "2026-01-01")
+    assert page.fields["is_locked"] == "true" and "locked_by_run_id" not in page.fields
+    assert page.fields["ledger_hash"] == "a1" * 32
+    assert "(run " not in page.plain
 
 
 def test_index_and_manifest_name_the_published_file(tiny_bi: Path, tmp_path: Path):
     out = tmp_path / "out"
     result = render_statements(tiny_bi, out, run_id="run-123")
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["statements"] == 3 and manifest["total_payout"] == "19500.00"
+    assert manifest["statements"] == 8 and manifest["total_payout"] == "29329.50"
     assert manifest["totals"] == {
-        "earned_amount": "18225.13",
+        "earned_amount": "28054.63",
         "spiff_amount": "850.00",
+        "adjustment_amount": "629.50",
         "draw_amount": "1774.87",
         "draw_recovery_amount": "500.00",
     }
@@ -417,6 +652,11 @@ def test_index_and_manifest_name_the_published_file(tiny_bi: Path, tmp_path: Pat
         "2026-07-01/E1.html",
         "2026-07-01/E2.html",
         "2026-07-01/E3.html",
+        "2026-07-01/E4.html",
+        "2026-07-01/E5.html",
+        "2026-04-01/E4.html",
+        "2026-04-01/E5.html",
+        "2026-01-01/E5.html",
     }
     index = (out / "index.html").read_text()
     assert 'href="2026-07-01/E1.html"' in index and 'href="2026-07-01/E2.html"' in index
@@ -424,7 +664,7 @@ def test_index_and_manifest_name_the_published_file(tiny_bi: Path, tmp_path: Pat
     # earned, draw paid less recovered, payout per statement; the totals above the list
     assert "10,225.13</td>" in index and "1,774.87</td>" in index and "12,000.00</td>" in index
     assert "\u2212500.00</td>" in index  # E3: nothing paid as draw, 500 recovered
-    assert "of which SPIFFs 850.00" in index
+    assert "of which SPIFFs 850.00 and adjustments to locked quarters 629.50" in index
 
 
 def test_rendering_replaces_the_output_whole(tiny_bi: Path, tmp_path: Path):
@@ -463,17 +703,23 @@ def test_no_published_file_or_an_old_one_fails_clearly(tiny_bi: Path, tmp_path: 
         render_statements(tmp_path / "missing.duckdb", tmp_path / "out")
     with duckdb.connect(str(tiny_bi)) as con:
         con.execute("alter table marts.mart_commission_statements drop column draw_balance")
+        con.execute("alter table marts.mart_commission_statements drop column ledger_hash")
         con.execute("alter table marts.fct_commission_lines drop column account_name")
     with pytest.raises(
         StatementsError,
         match=r"no marts\.mart_commission_statements\.draw_balance, "
+        r"marts\.mart_commission_statements\.ledger_hash, "
         r"marts\.fct_commission_lines\.account_name: it was published before statements showed "
-        "SPIFFs, draws and deal names",
+        "SPIFFs, draws, deal names and locks",
     ):
         render_statements(tiny_bi, tmp_path / "out")
     with duckdb.connect(str(tiny_bi)) as con:
         con.execute("drop table marts.fct_commission_line_tiers")
-    with pytest.raises(StatementsError, match=r"no marts\.fct_commission_line_tiers"):
+        con.execute("drop table marts.fct_commission_line_changes")
+    with pytest.raises(
+        StatementsError,
+        match=r"no marts\.fct_commission_line_tiers, marts\.fct_commission_line_changes",
+    ):
         render_statements(tiny_bi, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
@@ -484,7 +730,7 @@ def test_the_cli_writes_to_spm_statements_dir_and_fails_without_a_bi_file(tiny_b
     command = [sys.executable, "-m", "orchestration.cli.statements"]
     done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert f"3 statements (total payout {money(Decimal('19500.00'))})" in done.stdout
+    assert f"8 statements (total payout {money(Decimal('29329.50'))})" in done.stdout
     assert "SPIFFs 850.00" in done.stdout and "draws paid 1,774.87, recovered 500.00" in done.stdout
     assert (tmp_path / "st" / "index.html").is_file()
 

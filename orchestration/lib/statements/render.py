@@ -11,6 +11,13 @@ lines, each named by its opportunity and account; SPIFF lines grouped by program
 ``mart_commission_statement_tiers`` (the plan's tiers, tier method, cap multiple and clawback
 window; a retroactive plan pays the whole quarter at the tier of its final attainment).
 
+Period close: a statement of a locked quarter says so (when, at which as-of date, by which run
+when the file has ``locked_by_run_id``, and its ledger hash) and names the quarters that pay later
+adjustments to it. A statement that pays adjustments shows each adjusted quarter
+(``fct_commission_adjustments``: locked, recomputed, previously adjusted, adjustment) and, while
+it is open, the deal-level changes behind it (``fct_commission_line_changes``, named from the
+published lines). A statement that exists only for an adjustment has no plan and no lines.
+
 The output folder is replaced whole: pages are written into a new hidden folder beside it, then
 a symlink is renamed over the output path (``os.replace``), so a reader sees the previous
 statements or the new ones, never a mix (the previous folder is kept until the next render).
@@ -52,10 +59,13 @@ REQUIRED_TABLES = (
     "fct_commission_lines",
     "fct_commission_line_tiers",
     "mart_commission_statement_tiers",
+    "fct_commission_adjustments",
+    "fct_commission_line_changes",
     "dim_reps",
 )
 # Columns of the commission marts that statements show beyond the first statements' (SPIFFs,
-# draws, deal names, tier methods): a file published before them cannot be rendered.
+# draws, deal names, tier methods, locks): a file published before them cannot be rendered.
+# ``mart_commission_statements.locked_by_run_id`` is shown when the file has it.
 REQUIRED_COLUMNS = {
     "mart_commission_statements": (
         "spiff_amount",
@@ -69,11 +79,21 @@ REQUIRED_COLUMNS = {
         "quarterly_draw_amount",
         "draw_type",
         "opening_draw_balance",
+        "is_locked",
+        "locked_at",
+        "locked_as_of_date",
+        "ledger_hash",
     ),
     "fct_commission_lines": ("spiff_id", "spiff_name", "opportunity_name", "account_name"),
 }
 # Totals over every statement, reported by the CLI, the asset and the manifest.
-TOTALS = ("earned_amount", "spiff_amount", "draw_amount", "draw_recovery_amount")
+TOTALS = (
+    "earned_amount",
+    "spiff_amount",
+    "adjustment_amount",
+    "draw_amount",
+    "draw_recovery_amount",
+)
 READ_ATTEMPTS = 3
 MINUS = "\u2212"  # the typographic minus sign of negative amounts
 
@@ -110,6 +130,8 @@ class Published:
     lines: list[dict] = field(default_factory=list)
     line_tiers: list[dict] = field(default_factory=list)
     statement_tiers: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
+    line_changes: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -144,6 +166,14 @@ QUERIES = {
     "statement_tiers": f"""
         select * from {MARTS_SCHEMA}.mart_commission_statement_tiers
         order by employee_id, quarter_start, tier_number
+    """,
+    "adjustments": f"""
+        select * from {MARTS_SCHEMA}.fct_commission_adjustments
+        order by employee_id, quarter_start, adjusted_quarter_start
+    """,
+    "line_changes": f"""
+        select * from {MARTS_SCHEMA}.fct_commission_line_changes
+        order by employee_id, adjusted_quarter_start, opportunity_id, line_type, spiff_id
     """,
 }
 
@@ -209,8 +239,8 @@ def read_published(
             if missing:
                 raise StatementsError(
                     f"{bi_database} has no {', '.join(missing)}: it was published before "
-                    "statements showed SPIFFs, draws and deal names; run the pipeline to "
-                    "publish them."
+                    "statements showed SPIFFs, draws, deal names and locks; run the pipeline "
+                    "to publish them."
                 )
             published = Published(**{key: _rows(con, sql) for key, sql in QUERIES.items()})
         if _fingerprint(bi_database) == before:
@@ -283,10 +313,110 @@ def spiff_programs(lines: list[dict]) -> list[dict]:
     return sorted(programs.values(), key=lambda p: (p["spiff_name"] or "", p["spiff_id"] or ""))
 
 
+LINE_TYPES = ("booking", "clawback", "spiff")
+
+
+def _line_key(row: dict, quarter: str) -> tuple:
+    return (
+        row["employee_id"],
+        row[quarter],
+        row["opportunity_id"],
+        row["line_type"],
+        row["spiff_id"],
+    )
+
+
+@dataclass
+class LineNames:
+    """Deal, account and SPIFF program names of the published lines, to name a line change: the
+    locked line's own, else (a line only the recomputation has) the opportunity's latest
+    published line's; a deal with no published line is named by its id."""
+
+    by_line: dict[tuple, dict] = field(default_factory=dict)
+    by_opportunity: dict[str, dict] = field(default_factory=dict)
+    spiffs: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, lines: list[dict]) -> LineNames:
+        names = cls()
+        for line in sorted(lines, key=lambda x: x["quarter_start"]):
+            names.by_line[_line_key(line, "quarter_start")] = line
+            names.by_opportunity[line["opportunity_id"]] = line
+            if line["spiff_id"] is not None:
+                names.spiffs[line["spiff_id"]] = line["spiff_name"]
+        return names
+
+    def name(self, change: dict) -> dict:
+        line = self.by_line.get(_line_key(change, "adjusted_quarter_start")) or (
+            self.by_opportunity.get(change["opportunity_id"], {})
+        )
+        if change["locked_commission_amount"] is None:
+            status = "new"
+        elif change["recomputed_commission_amount"] is None:
+            status = "gone"
+        else:
+            status = "changed"
+        return {
+            **change,
+            "opportunity_name": line.get("opportunity_name"),
+            "account_name": line.get("account_name"),
+            "spiff_name": self.spiffs.get(change["spiff_id"]) if change["spiff_id"] else None,
+            "status": status,
+        }
+
+
+def _change_order(change: dict) -> tuple:
+    rank = LINE_TYPES.index(change["line_type"]) if change["line_type"] in LINE_TYPES else 3
+    return (
+        rank,
+        change["opportunity_name"] or "",
+        change["opportunity_id"],
+        change["spiff_id"] or "",
+    )
+
+
+def adjustment_rows(
+    statement: dict,
+    adjustments: list[dict],
+    changes: dict[tuple, list[dict]],
+    names: LineNames,
+    paths: dict[tuple, str],
+) -> list[dict]:
+    """The adjusted quarters a statement pays, each with the page of its locked statement and,
+    while the paying statement is open, the deal-level changes behind it: those are compared
+    with the current data, so on a locked statement they would mix in later changes (which the
+    next open quarter pays)."""
+    rows = []
+    for adjustment in adjustments:
+        adjusted = (adjustment["employee_id"], adjustment["adjusted_quarter_start"])
+        locked = bool(statement["is_locked"] or adjustment["is_locked"])
+        shown = (
+            None
+            if locked
+            else sorted((names.name(c) for c in changes.get(adjusted, [])), key=_change_order)
+        )
+        change = adjustment["recomputed_amount"] - adjustment["locked_amount"]
+        total = None if shown is None else sum((c["difference"] for c in shown), Decimal("0.00"))
+        rows.append(
+            {
+                **adjustment,
+                "path": f"../{paths[adjusted]}" if adjusted in paths else None,
+                "commission_change": change,
+                "changes": shown,
+                "changes_total": total,
+                # the booking lines are capped: the quarter commission moves by the capped amount
+                "cap_effect": None if total is None else change - total,
+            }
+        )
+    return rows
+
+
 def build_statements(published: Published) -> list[dict]:
     """One template context per statement: the statement row, its plan's tiers and terms (and,
     for a retroactive plan, the tier that paid the quarter), its booking lines with their tier
-    parts, its clawback lines with the window that applied, and its SPIFF lines by program."""
+    parts, its clawback lines with the window that applied, its SPIFF lines by program, its lock,
+    the adjustments it pays (with the deal-level changes behind them) and, for a locked quarter,
+    the later quarters that pay adjustments to it."""
     lines = defaultdict(list)
     for line in published.lines:
         lines[statement_key(line)].append(line)
@@ -298,6 +428,18 @@ def build_statements(published: Published) -> list[dict]:
     for tier in published.statement_tiers:
         tiers[statement_key(tier)].append(tier)
         plan_terms.setdefault(tier["plan_id"], tier)
+    paying = defaultdict(list)
+    paid_later = defaultdict(list)
+    for adjustment in published.adjustments:
+        paying[statement_key(adjustment)].append(adjustment)
+        paid_later[(adjustment["employee_id"], adjustment["adjusted_quarter_start"])].append(
+            adjustment
+        )
+    changes = defaultdict(list)
+    for change in published.line_changes:
+        changes[(change["employee_id"], change["adjusted_quarter_start"])].append(change)
+    names = LineNames.of(published.lines)
+    paths = {statement_key(row): relative_path(row) for row in published.statements}
 
     statements = []
     for row in published.statements:
@@ -334,6 +476,20 @@ def build_statements(published: Published) -> list[dict]:
                 "bookings": bookings,
                 "clawbacks": clawbacks,
                 "spiff_programs": spiff_programs(spiffs),
+                # shown when the published file has the column
+                "locked_by_run_id": row.get("locked_by_run_id"),
+                "adjustments": adjustment_rows(row, paying.get(key, []), changes, names, paths),
+                "adjusted_later": [
+                    {
+                        **adjustment,
+                        "path": f"../{paths[statement_key(adjustment)]}"
+                        if statement_key(adjustment) in paths
+                        else None,
+                    }
+                    for adjustment in paid_later.get(key, [])
+                ]
+                if row["is_locked"]
+                else [],
             }
         )
     return statements
@@ -363,6 +519,11 @@ def rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.7f}"
 
 
+def utc(value: datetime | None) -> str:
+    """A UTC timestamp of the marts (naive), to the second."""
+    return "—" if value is None else f"{value.isoformat(sep=' ', timespec='seconds')} UTC"
+
+
 def raw(value: object) -> str:
     """A value as the marts hold it, for ``data-value`` attributes (tests read them)."""
     if value is None:
@@ -380,7 +541,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, percent=percent, rate=rate, raw=raw, subtracted=subtracted)
+    env.filters.update(
+        money=money, percent=percent, rate=rate, raw=raw, subtracted=subtracted, utc=utc
+    )
     return env
 
 
@@ -496,6 +659,8 @@ def render_statements(
                         "quarter_start": c["statement"]["quarter_start"].isoformat(),
                         "path": c["path"],
                         "payout_amount": str(c["statement"]["payout_amount"]),
+                        "is_locked": bool(c["statement"]["is_locked"]),
+                        "ledger_hash": c["statement"]["ledger_hash"],
                     }
                     for c in statements
                 ],
