@@ -70,6 +70,9 @@ def pipeline_environment(
         LEDGER_DATABASE_VARIABLE: str(root / "ledger" / "spm_ledger.duckdb"),
         AS_OF_DATE_VARIABLE: as_of if isinstance(as_of, str) else as_of.isoformat(),
         "DAGSTER_HOME": str(home),
+        # `dagster asset materialize -m` does not put its folder on sys.path: run this checkout's
+        # code, not the one an editable install points at.
+        "PYTHONPATH": str(PROJECT_ROOT),
     }
 
 
