@@ -10,7 +10,7 @@ from ingestion.contract import OBJECTS
 from orchestration.definitions import defs
 from orchestration.defs.dbt.assets import MART_KEYS, model_key, models_in_schema
 from orchestration.defs.resources import SpmSettings, settings_from_env
-from orchestration.lib.dagster.keys import raw_asset_key
+from orchestration.lib.dagster.keys import ledger_asset_keys, raw_asset_key
 from orchestration.lib.dbt.project import spm_dbt_project
 from spm_common.settings import PROJECT_ROOT, resolve_path
 
@@ -30,6 +30,14 @@ def test_every_landing_object_has_an_ingestion_asset(asset_graph):
 def test_dbt_sources_are_the_ingestion_assets(asset_graph):
     parents = asset_graph.get(model_key("stg_salesforce__opportunities")).parent_keys
     assert parents == {raw_asset_key("salesforce", "Opportunity")}
+
+
+def test_every_ingestion_asset_waits_for_the_verified_ledger(asset_graph):
+    # A tampered ledger fails payout_ledger; nothing that depends on it is loaded or run.
+    ledger = set(ledger_asset_keys().values())
+    for obj in OBJECTS:
+        assert ledger <= asset_graph.get(raw_asset_key(obj.source, obj.name)).parent_keys, obj.name
+    assert asset_graph.get(next(iter(ledger))).parent_keys == set()
 
 
 def test_publish_waits_for_every_mart(asset_graph):

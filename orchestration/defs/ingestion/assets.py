@@ -11,7 +11,7 @@ import dagster as dg
 from ingestion.contract import SourceObject
 from ingestion.loader import FileRejection, ObjectLoadResult, load_object
 from orchestration.defs.resources import SpmSettings
-from orchestration.lib.dagster.keys import raw_asset_key
+from orchestration.lib.dagster.keys import ledger_asset_keys, raw_asset_key
 from orchestration.lib.quality.rejects import RejectSummary, reject_summary
 from spm_common.schemas import AUDIT_SCHEMA
 
@@ -46,6 +46,9 @@ def build_ingestion_asset(obj: SourceObject) -> dg.AssetsDefinition:
         group_name=GROUP,
         kinds={"duckdb", "csv"},
         retry_policy=INGESTION_RETRY_POLICY,
+        # The ledger's chain is verified first: a tampered ledger stops the run before anything
+        # is loaded (issue 23).
+        deps=list(ledger_asset_keys().values()),
         description=(
             f"Every `{obj.folder}/*.csv` landing file loaded into `raw.{obj.table}` with types "
             "from the source contract and provenance columns (`_source_file`, `_source_line`, "

@@ -8,11 +8,11 @@ so nothing is published or locked; the failure names the first broken statement.
 import dagster as dg
 
 from orchestration.defs.resources import SpmSettings
-from orchestration.lib.dagster.keys import raw_asset_key
-from orchestration.lib.ledger.store import TABLES, snapshot_into, verify
+from orchestration.lib.dagster.keys import ledger_asset_keys
+from orchestration.lib.ledger.store import snapshot_into, verify
 from spm_common.schemas import LEDGER_SCHEMA
 
-LEDGER_KEYS = {table: raw_asset_key(LEDGER_SCHEMA, table) for table in TABLES}
+LEDGER_KEYS = ledger_asset_keys()
 
 
 @dg.multi_asset(
