@@ -73,15 +73,20 @@ def runs(tmp_path_factory):
     _ok(materialize(env))
     incremental_sql = {m: _compiled_base_model(Path(env["SPM_WAREHOUSE"]), m) for m in BASE_MODELS}
 
-    # The full-refresh path, on a copy of the incrementally built warehouse.
+    # The full-refresh path, on a copy of the incrementally built warehouse and of the payout
+    # ledger (the state a full refresh keeps: its locked quarters are not recomputed).
     full_root = root / "full_refresh"
     full_env = pipeline_environment(full_root, as_of=NIGHT.isoformat())
     full_env["SPM_LANDING_DIR"] = env["SPM_LANDING_DIR"]
-    Path(full_env["SPM_WAREHOUSE"]).parent.mkdir(parents=True)
-    shutil.copy(env["SPM_WAREHOUSE"], full_env["SPM_WAREHOUSE"])
+    for variable in ("SPM_WAREHOUSE", "SPM_LEDGER_DATABASE"):
+        Path(full_env[variable]).parent.mkdir(parents=True)
+        shutil.copy(env[variable], full_env[variable])
     _ok(materialize(full_env, "--config-json", FULL_REFRESH_CONFIG))
     full_sql = {m: _compiled_base_model(Path(full_env["SPM_WAREHOUSE"]), m) for m in BASE_MODELS}
     return {
+        "locked_quarters": query(
+            Path(env["SPM_LEDGER_DATABASE"]), "select count(*) from locks"
+        )[0][0],
         "incremental": Path(env["SPM_WAREHOUSE"]),
         "incremental_bi": Path(env["SPM_BI_DATABASE"]),
         "full": Path(full_env["SPM_WAREHOUSE"]),
@@ -146,6 +151,8 @@ def test_incremental_warehouse_equals_full_refresh(runs):
 
 
 def test_published_bi_files_are_identical(runs):
+    # Lock columns included: the full refresh kept the ledger's locks and locked nothing anew.
+    assert runs["locked_quarters"] > 0
     assert _differences(runs["incremental_bi"], runs["full_bi"], ("main",)) == {}
 
 
