@@ -84,9 +84,9 @@ def runs(tmp_path_factory):
     _ok(materialize(full_env, "--config-json", FULL_REFRESH_CONFIG))
     full_sql = {m: _compiled_base_model(Path(full_env["SPM_WAREHOUSE"]), m) for m in BASE_MODELS}
     return {
-        "locked_quarters": query(
-            Path(env["SPM_LEDGER_DATABASE"]), "select count(*) from locks"
-        )[0][0],
+        "locked_quarters": query(Path(env["SPM_LEDGER_DATABASE"]), "select count(*) from locks")[0][
+            0
+        ],
         "incremental": Path(env["SPM_WAREHOUSE"]),
         "incremental_bi": Path(env["SPM_BI_DATABASE"]),
         "full": Path(full_env["SPM_WAREHOUSE"]),
