@@ -153,7 +153,10 @@ def test_incremental_warehouse_equals_full_refresh(runs):
 def test_published_bi_files_are_identical(runs):
     # Lock columns included: the full refresh kept the ledger's locks and locked nothing anew.
     assert runs["locked_quarters"] > 0
-    assert _differences(runs["incremental_bi"], runs["full_bi"], ("main",)) == {}
+    published = _tables(runs["incremental_bi"], ("marts",))
+    assert len(published) == len(models_in_schema("marts"))
+    assert _tables(runs["full_bi"], ("marts",)) == published
+    assert _differences(runs["incremental_bi"], runs["full_bi"], ("marts",)) == {}
 
 
 def test_the_night_changes_reached_the_marts(runs):
