@@ -55,6 +55,7 @@ MAX_REJECT_RATE_VARIABLE = "SPM_MAX_REJECT_RATE"
 MEMORY_LIMIT_VARIABLE = "SPM_DUCKDB_MEMORY_LIMIT"
 CRON_VARIABLE = "SPM_NIGHTLY_CRON"
 SETTLE_VARIABLE = "SPM_LANDING_SETTLE_SECONDS"
+RUN_LOCK_TIMEOUT_VARIABLE = "SPM_RUN_LOCK_TIMEOUT_SECONDS"
 WEBHOOK_VARIABLE = "SPM_ALERT_WEBHOOK"
 DBT_TARGET_VARIABLE = "SPM_DBT_TARGET"
 STATEMENTS_DIR_VARIABLE = "SPM_STATEMENTS_DIR"
@@ -73,6 +74,8 @@ DEFAULT_MAX_REJECT_RATE = 0.01
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_SETTLE_SECONDS = 60.0
+# How long a run waits for another run holding the same warehouse before it fails.
+DEFAULT_RUN_LOCK_TIMEOUT_SECONDS = 900.0
 # The scale-out job runs after the nightly one (one run at a time: dagster.yaml).
 DEFAULT_SCALE_OUT_CRON = "0 4 * * *"
 # Commission statements go to `statements/` beside the BI file's folder (`data/statements`) unless
@@ -160,6 +163,14 @@ def settle_seconds() -> float:
     return parse_seconds(SETTLE_VARIABLE, _read(SETTLE_VARIABLE), DEFAULT_SETTLE_SECONDS)
 
 
+def run_lock_timeout_seconds() -> float:
+    return parse_seconds(
+        RUN_LOCK_TIMEOUT_VARIABLE,
+        _read(RUN_LOCK_TIMEOUT_VARIABLE),
+        DEFAULT_RUN_LOCK_TIMEOUT_SECONDS,
+    )
+
+
 def alert_webhook() -> str | None:
     """The URL failure alerts are POSTed to; ``None`` when unset or blank."""
     return parse_http_url(WEBHOOK_VARIABLE, _read(WEBHOOK_VARIABLE))
@@ -238,6 +249,9 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
         ),
         CRON_VARIABLE: lambda v: parse_cron(CRON_VARIABLE, v, DEFAULT_CRON),
         SETTLE_VARIABLE: lambda v: parse_seconds(SETTLE_VARIABLE, v, DEFAULT_SETTLE_SECONDS),
+        RUN_LOCK_TIMEOUT_VARIABLE: lambda v: parse_seconds(
+            RUN_LOCK_TIMEOUT_VARIABLE, v, DEFAULT_RUN_LOCK_TIMEOUT_SECONDS
+        ),
         WEBHOOK_VARIABLE: lambda v: parse_http_url(WEBHOOK_VARIABLE, v),
         DBT_TARGET_VARIABLE: lambda v: parse_choice(DBT_TARGET_VARIABLE, v, DBT_TARGETS, "duckdb"),
         STATEMENTS_DIR_VARIABLE: path(

@@ -8,12 +8,15 @@ the UI), so a run resolves it itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from orchestration.lib.runs.lock import WarehouseBusy, describe, hold_warehouse
 from spm_common.config_values import parse_date, resolve_path
 from spm_common.schemas import MARTS_SCHEMA
 from spm_common.settings import (
@@ -28,6 +31,7 @@ from spm_common.settings import (
     WAREHOUSE_VARIABLE,
     duckdb_memory_limit,
     is_set,
+    run_lock_timeout_seconds,
     spark_values,
 )
 
@@ -40,6 +44,26 @@ class SpmSettings(dg.ConfigurableResource):
     bi_database: str = DEFAULTS[BI_DATABASE_VARIABLE]
     ledger_database: str = DEFAULTS[LEDGER_DATABASE_VARIABLE]
     as_of_date: str = DEFAULTS[AS_OF_DATE_VARIABLE]
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[SpmSettings]:
+        """Hold the warehouse for the whole run (``orchestration/lib/runs/lock.py``): every step
+        that reads or writes takes this resource, and the in-process executor sets it up once
+        per run, before the first step, and tears it down after the last."""
+        run_id = context.run_id or "outside a run"
+        log = context.log
+
+        def waiting(found: dict) -> None:
+            if log is not None:
+                log.warning(f"waiting for {describe(found)} to release {self.warehouse_path}")
+
+        try:
+            with hold_warehouse(
+                self.warehouse_path, run_id, run_lock_timeout_seconds(), waiting=waiting
+            ):
+                yield self
+        except WarehouseBusy as busy:
+            raise dg.Failure(description=str(busy), allow_retries=False) from busy
 
     @property
     def landing_path(self) -> Path:

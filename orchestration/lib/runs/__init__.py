@@ -1,0 +1,1 @@
+"""Runs of the pipeline against one warehouse: one at a time (``lock``)."""
