@@ -5,13 +5,23 @@ from pathlib import Path
 
 from ingestion.contract import OBJECTS, SourceObject
 
+# Names of files still being written or left by an editor, never read: hidden files (rsync and
+# many tools write `.name.csv.XXXX` and rename), Office lock files (`~$name.csv`); temporary
+# suffixes (`*.tmp`, `*.part`, `*.csv.part`) do not end in `.csv`.
+IGNORED_PREFIXES = (".", "~$")
+
 
 def object_files(landing: Path, obj: SourceObject) -> list[Path]:
-    """The object's landing CSV files, sorted; none when its folder is missing."""
+    """The object's landing CSV files, sorted; none when its folder is missing. Temporary names
+    (``IGNORED_PREFIXES``) are not landing files."""
     folder = landing / obj.folder
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.glob("*.csv") if path.is_file())
+    return sorted(
+        path
+        for path in folder.glob("*.csv")
+        if path.is_file() and not path.name.startswith(IGNORED_PREFIXES)
+    )
 
 
 def landing_files(landing: Path) -> list[Path]:

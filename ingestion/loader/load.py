@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +85,25 @@ def insert_file(
     record_loaded_file(con, obj, file, staged.rejects, now)
 
 
+UNSETTLED_PREFIX = "unsettled:"
+
+
+def changed_since_listed(path: Path, listed: os.stat_result, file_hash: str) -> str | None:
+    """What changed in the file since the run listed it (size, modification time, content, or
+    the file is gone), or None: a file written in place while it loads is not loaded."""
+    try:
+        now = path.stat()
+    except FileNotFoundError:
+        return "presence (it was removed)"
+    if now.st_size != listed.st_size:
+        return f"size ({listed.st_size:,} -> {now.st_size:,} bytes)"
+    if now.st_mtime_ns != listed.st_mtime_ns:
+        return "modification time"
+    if file_sha256(path) != file_hash:
+        return "content (SHA-256)"
+    return None
+
+
 def load_object(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, obj: SourceObject
 ) -> ObjectLoadResult:
@@ -105,12 +125,23 @@ def load_object(
         for number, path in enumerate(files):
             rel = path.relative_to(landing_dir).as_posix()
             present.add(rel)
+            listed = path.stat()
             file_hash = file_sha256(path)
             before = previous.get(rel)
             if before and before[0] == file_hash:
                 (result.files_still_rejected if before[1] else result.files_skipped).append(rel)
                 continue
-            judged.append((file_hash, judge_file(con, obj, path, rel, file_hash, number)))
+            outcome = judge_file(con, obj, path, rel, file_hash, number)
+            changed = changed_since_listed(path, listed, file_hash)
+            if changed is not None:
+                # Recorded under a hash no content has: the next run judges the file again.
+                outcome = FileRejection(
+                    rel,
+                    f"still being written: its {changed} changed while this run loaded it; "
+                    "nothing of it is loaded, and the next run loads it whole",
+                )
+                file_hash = f"{UNSETTLED_PREFIX}{file_hash}"
+            judged.append((file_hash, outcome))
         con.execute("begin transaction")
         try:
             ensure_raw_table(con, obj, list(obj.typed_columns))

@@ -302,3 +302,62 @@ def test_enablement_rows_with_unknown_status_or_bad_numbers_are_rejected(con, la
         ),
         (4, "score", "not a valid DOUBLE: 'n/a' (expected a number like 1234.5)"),
     ]
+
+
+def test_temporary_names_are_not_landing_files(con, landing):
+    write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{opp_row('O1')}\n")
+    for name in (".a.csv.Xy12", ".b.csv", "~$c.csv", "d.csv.part", "e.tmp", "f.part"):
+        write(landing, f"salesforce/Opportunity/{name}", f"{HEADER}\n{opp_row('X')}\n")
+    result = load_object(con, landing, OPPORTUNITY)
+    assert result.files_loaded == ["salesforce/Opportunity/a.csv"]
+    assert con.execute('select "Id" from raw.salesforce__opportunity').fetchall() == [("O1",)]
+
+
+def test_a_file_appended_to_while_it_loads_is_not_loaded_until_it_settles(
+    con, landing, monkeypatch
+):
+    import ingestion.loader.load as load_module
+
+    path = write(landing, "salesforce/Opportunity/a.csv", f"{HEADER}\n{opp_row('O1')}\n")
+    judge = load_module.judge_file
+
+    def judge_while_the_export_appends(*args, **kwargs):
+        outcome = judge(*args, **kwargs)
+        with path.open("a") as handle:  # the exporter writes on after the run listed the file
+            handle.write(opp_row("O2") + "\n")
+        return outcome
+
+    monkeypatch.setattr(load_module, "judge_file", judge_while_the_export_appends)
+    first = load_object(con, landing, OPPORTUNITY)
+    assert first.files_loaded == []
+    [rejection] = first.files_rejected
+    assert rejection.file == "salesforce/Opportunity/a.csv"
+    assert rejection.reason.startswith("still being written: its size (")
+    assert con.execute("select count(*) from raw.salesforce__opportunity").fetchone() == (0,)
+    reason = con.execute("select reason from audit.rejected_files").fetchall()
+    assert reason and "still being written" in reason[0][0]
+
+    monkeypatch.setattr(load_module, "judge_file", judge)
+    # The export finished: the next run loads the file whole, under its final content's hash.
+    second = load_object(con, landing, OPPORTUNITY)
+    assert second.files_loaded == ["salesforce/Opportunity/a.csv"]
+    assert con.execute('select "Id" from raw.salesforce__opportunity order by 1').fetchall() == [
+        ("O1",),
+        ("O2",),
+    ]
+
+
+def test_a_file_rewritten_in_place_with_the_same_size_is_caught_by_its_hash(landing, tmp_path):
+    import os
+
+    from ingestion.loader.load import changed_since_listed
+    from spm_common.fingerprints import file_sha256
+
+    path = write(landing, "x.csv", "abc\n")
+    listed, digest = path.stat(), file_sha256(path)
+    assert changed_since_listed(path, listed, digest) is None
+    path.write_text("abd\n")
+    os.utime(path, ns=(listed.st_atime_ns, listed.st_mtime_ns))
+    assert changed_since_listed(path, listed, digest) == "content (SHA-256)"
+    path.unlink()
+    assert changed_since_listed(path, listed, digest) == "presence (it was removed)"
