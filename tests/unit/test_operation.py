@@ -7,6 +7,7 @@ an instance configured by the repository's ``dagster.yaml``.
 import json
 import os
 import threading
+import time
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -181,6 +182,7 @@ def test_run_crash_is_retried(instance):
 def test_schedule_passes_the_tick_date_as_as_of_date(monkeypatch, merged_defs):
     monkeypatch.setenv("SPM_WAREHOUSE", "/tmp/elsewhere/spm.duckdb")
     monkeypatch.delenv("SPM_LANDING_DIR", raising=False)
+    monkeypatch.setenv("SPM_LANDING_SETTLE_SECONDS", "0")  # whatever data/landing holds
     schedule = schedules.build_nightly_schedule()
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "UTC"
@@ -195,6 +197,25 @@ def test_schedule_passes_the_tick_date_as_as_of_date(monkeypatch, merged_defs):
     # The run config is valid for the job the schedule targets.
     job = merged_defs.resolve_job_def(jobs.NIGHTLY_JOB_NAME)
     assert process_config(job.run_config_schema.config_type, request.run_config).success
+
+
+def test_schedule_skips_a_tick_while_a_landing_file_is_being_written(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPM_LANDING_DIR", str(tmp_path))
+    monkeypatch.setenv("SPM_LANDING_SETTLE_SECONDS", "60")
+    folder = tmp_path / "salesforce" / "Opportunity"
+    folder.mkdir(parents=True)
+    export = folder / "Opportunity_20261126T020000Z.csv"
+    export.write_text("Id\n")
+    schedule = schedules.build_nightly_schedule()
+    with dg.build_schedule_context(scheduled_execution_time=TICK) as context:
+        tick = schedule.evaluate_tick(context)
+    assert tick.run_requests == []
+    assert "salesforce/Opportunity/Opportunity_20261126T020000Z.csv changed" in tick.skip_message
+    assert "SPM_LANDING_SETTLE_SECONDS (60 s)" in tick.skip_message
+    settled = time.time() - 61
+    os.utime(export, (settled, settled))
+    with dg.build_schedule_context(scheduled_execution_time=TICK) as context:
+        assert len(schedule.evaluate_tick(context).run_requests) == 1
 
 
 def test_schedule_run_config_reaches_the_settings_resource(monkeypatch, tmp_path):

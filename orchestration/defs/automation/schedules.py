@@ -13,8 +13,17 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.automation.jobs import nightly_materialization, scale_out_materialization
+from orchestration.defs.automation.sensors import landing_state
 from orchestration.defs.resources import settings_run_config
-from spm_common.settings import CRON_VARIABLE, SCALE_OUT_CRON_VARIABLE, nightly_cron, scale_out_cron
+from spm_common.settings import (
+    CRON_VARIABLE,
+    LANDING_DIR_VARIABLE,
+    SCALE_OUT_CRON_VARIABLE,
+    env_path,
+    nightly_cron,
+    scale_out_cron,
+    settle_seconds,
+)
 
 TIMEZONE = "UTC"
 
@@ -63,7 +72,12 @@ def _as_of_schedule(
             f"{what} at `{cron}` ({TIMEZONE}, `{variable}`) with `as_of_date` = the tick's date."
         ),
     )
-    def schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    def schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        # The landing sensor's settle time: no run on files still being written. The sensor
+        # starts the run once they settle (their fingerprint is new to it).
+        unsettled = landing_state(env_path(LANDING_DIR_VARIABLE)).unsettled(settle_seconds())
+        if unsettled:
+            return dg.SkipReason(f"{unsettled}; the landing sensor starts the run once it settles")
         tick = context.scheduled_execution_time or datetime.now(UTC)
         as_of = tick.astimezone(UTC).date()
         return dg.RunRequest(

@@ -24,16 +24,31 @@ class LandingState:
     files: int
     bytes: int
     newest_mtime_ns: int
+    newest_file: str | None  # relative to the landing folder
     fingerprint: str
+
+    def unsettled(self, settle: float, now: float | None = None) -> str | None:
+        """Why a run should not start yet: a file changed less than ``settle`` seconds ago."""
+        if not self.files:
+            return None
+        age = (time.time() if now is None else now) - self.newest_mtime_ns / 1e9
+        if age >= settle:
+            return None
+        return (
+            f"landing file {self.newest_file} changed {max(age, 0):.0f} s ago, less than "
+            f"SPM_LANDING_SETTLE_SECONDS ({settle:.0f} s): it may still be being written"
+        )
 
 
 def landing_state(landing: Path) -> LandingState:
     entries = stat_entries(landing_files(landing), landing)
     digest = listing_digest(entries)
+    newest = max(entries, key=lambda entry: entry[2], default=None)
     return LandingState(
         files=len(entries),
         bytes=sum(size for _, size, _ in entries),
-        newest_mtime_ns=max((mtime for _, _, mtime in entries), default=0),
+        newest_mtime_ns=newest[2] if newest else 0,
+        newest_file=newest[0] if newest else None,
         fingerprint=digest,
     )
 
@@ -55,11 +70,10 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.RunRequest | dg.Sk
         return dg.SkipReason(f"no landing CSV files under {landing}")
     if state.fingerprint == context.cursor:
         return dg.SkipReason(f"{state.files} landing files under {landing}, none new or changed")
-    age = time.time() - state.newest_mtime_ns / 1e9
-    wait = settle_seconds()
-    if age < wait:
+    unsettled = state.unsettled(settle_seconds())
+    if unsettled:
         # The cursor stays put: the next tick sees the change again once the copy is done.
-        return dg.SkipReason(f"a landing file changed {age:.0f} s ago; waiting {wait:.0f} s")
+        return dg.SkipReason(f"{unsettled}; waiting")
     context.update_cursor(state.fingerprint)
     return dg.RunRequest(
         run_key=f"landing-{state.fingerprint}",
