@@ -281,3 +281,18 @@ def parse_path(
                 raise _path_problem(name, value, kind, default, why)
             break
     return path
+
+
+def parse_group(name: str, value: str | None) -> int | None:
+    """A local group (name or number) that may read what the pipeline writes; ``None`` when
+    unset or blank (owner only)."""
+    import grp  # POSIX only, like the file modes it is for
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return grp.getgrgid(int(text)).gr_gid if text.isdigit() else grp.getgrnam(text).gr_gid
+    except KeyError:
+        expected = "the name or number of a local group (getent group), or empty for owner only"
+        raise _problem(name, value, "group", expected) from None

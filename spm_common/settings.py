@@ -35,6 +35,7 @@ from spm_common.config_values import (
     parse_date,
     parse_flag,
     parse_fraction,
+    parse_group,
     parse_http_url,
     parse_identifier,
     parse_jvm_memory,
@@ -56,6 +57,7 @@ MEMORY_LIMIT_VARIABLE = "SPM_DUCKDB_MEMORY_LIMIT"
 CRON_VARIABLE = "SPM_NIGHTLY_CRON"
 SETTLE_VARIABLE = "SPM_LANDING_SETTLE_SECONDS"
 RUN_LOCK_TIMEOUT_VARIABLE = "SPM_RUN_LOCK_TIMEOUT_SECONDS"
+FILE_GROUP_VARIABLE = "SPM_FILE_GROUP"
 WEBHOOK_VARIABLE = "SPM_ALERT_WEBHOOK"
 DBT_TARGET_VARIABLE = "SPM_DBT_TARGET"
 STATEMENTS_DIR_VARIABLE = "SPM_STATEMENTS_DIR"
@@ -171,6 +173,11 @@ def run_lock_timeout_seconds() -> float:
     )
 
 
+def file_group() -> int | None:
+    """The group id that may read the pipeline's files (``SPM_FILE_GROUP``), else None."""
+    return parse_group(FILE_GROUP_VARIABLE, _read(FILE_GROUP_VARIABLE))
+
+
 def alert_webhook() -> str | None:
     """The URL failure alerts are POSTed to; ``None`` when unset or blank."""
     return parse_http_url(WEBHOOK_VARIABLE, _read(WEBHOOK_VARIABLE))
@@ -249,6 +256,7 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
         ),
         CRON_VARIABLE: lambda v: parse_cron(CRON_VARIABLE, v, DEFAULT_CRON),
         SETTLE_VARIABLE: lambda v: parse_seconds(SETTLE_VARIABLE, v, DEFAULT_SETTLE_SECONDS),
+        FILE_GROUP_VARIABLE: lambda v: parse_group(FILE_GROUP_VARIABLE, v),
         RUN_LOCK_TIMEOUT_VARIABLE: lambda v: parse_seconds(
             RUN_LOCK_TIMEOUT_VARIABLE, v, DEFAULT_RUN_LOCK_TIMEOUT_SECONDS
         ),

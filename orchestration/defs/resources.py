@@ -18,6 +18,7 @@ import duckdb
 
 from orchestration.lib.runs.lock import WarehouseBusy, describe, hold_warehouse
 from spm_common.config_values import parse_date, resolve_path
+from spm_common.permissions import private_files, protect
 from spm_common.schemas import MARTS_SCHEMA
 from spm_common.settings import (
     AS_OF_DATE_VARIABLE,
@@ -30,9 +31,11 @@ from spm_common.settings import (
     SPARK_VARIABLES,
     WAREHOUSE_VARIABLE,
     duckdb_memory_limit,
+    file_group,
     is_set,
     run_lock_timeout_seconds,
     spark_values,
+    statements_dir,
 )
 
 
@@ -57,13 +60,28 @@ class SpmSettings(dg.ConfigurableResource):
             if log is not None:
                 log.warning(f"waiting for {describe(found)} to release {self.warehouse_path}")
 
+        group = file_group()
         try:
-            with hold_warehouse(
-                self.warehouse_path, run_id, run_lock_timeout_seconds(), waiting=waiting
+            # Everything the run and its subprocesses create is its owner's (and the group's).
+            with (
+                private_files(group),
+                hold_warehouse(
+                    self.warehouse_path, run_id, run_lock_timeout_seconds(), waiting=waiting
+                ),
             ):
+                for made_before in self.private_paths():
+                    protect(made_before, group)
                 yield self
         except WarehouseBusy as busy:
             raise dg.Failure(description=str(busy), allow_retries=False) from busy
+
+    def private_paths(self) -> list[Path]:
+        """What holds pay and is the pipeline's own: the warehouse (and its write-ahead log),
+        the BI file, the payout ledger and the statements folder (``spm_common/permissions.py``).
+        """
+        files = [self.warehouse_path, self.bi_database_path, self.ledger_database_path]
+        wal = [path.with_name(path.name + ".wal") for path in files]
+        return [*files, *wal, statements_dir(self.bi_database_path)]
 
     @property
     def landing_path(self) -> Path:

@@ -60,13 +60,14 @@ def test_a_second_run_fails_after_its_timeout_naming_the_holder(tmp_path):
 def test_a_second_run_waits_and_then_holds_it(tmp_path):
     warehouse = tmp_path / "spm.duckdb"
     holder = start_holder(warehouse, 0.8)
+    started = time.monotonic()
     try:
         with hold_warehouse(warehouse, "run-B", timeout=30, poll=0.05) as path:
-            # The first holder is gone by now: it ended before this one got the lock.
-            assert holder.poll() is not None
+            # Only once the first holder let go, about 0.8 s after it took the lock.
+            assert time.monotonic() - started >= 0.5
             assert '"run_id": "run-B"' in path.read_text()
     finally:
-        holder.wait()
+        assert holder.wait() == 0
 
 
 def test_a_killed_holder_leaves_no_lock(tmp_path):
