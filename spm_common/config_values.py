@@ -181,19 +181,34 @@ def parse_cron(name: str, value: str | None, default: str) -> str:
     return text
 
 
+def redacted_url(url: str) -> str:
+    """A URL as it may be logged: scheme and host only. A webhook's path and query are its
+    secret (whoever has them can post to the channel)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
+        return "<a URL, not shown>"
+    return f"{parts.scheme}://{host}/..."
+
+
 def parse_http_url(name: str, value: str | None) -> str | None:
-    """An ``http://`` or ``https://`` URL with a host; ``None`` when unset or blank."""
+    """An ``http://`` or ``https://`` URL with a host; ``None`` when unset or blank. A problem
+    shows the value redacted (:func:`redacted_url`)."""
     text = (value or "").strip()
     if not text:
         return None
     expected = "an http:// or https:// URL (e.g. https://hooks.example.com/alert), or empty"
+    shown = redacted_url(text)
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a port out of range
     except ValueError:
-        raise _problem(name, value, "URL", expected) from None
+        raise _problem(name, shown, "URL", expected) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", text):
-        raise _problem(name, value, "URL", expected)
+        raise _problem(name, shown, "URL", expected)
     return text
 
 

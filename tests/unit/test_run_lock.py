@@ -45,9 +45,11 @@ def test_a_second_run_fails_after_its_timeout_naming_the_holder(tmp_path):
     try:
         started = time.monotonic()
         told = []
-        with pytest.raises(WarehouseBusy) as busy:
-            with hold_warehouse(warehouse, "run-B", timeout=0.6, poll=0.1, waiting=told.append):
-                pytest.fail("two holders at once")
+        with (
+            pytest.raises(WarehouseBusy) as busy,
+            hold_warehouse(warehouse, "run-B", timeout=0.6, poll=0.1, waiting=told.append),
+        ):
+            pytest.fail("two holders at once")
         assert time.monotonic() - started >= 0.6
         assert "run run-A" in str(busy.value) and str(warehouse) in str(busy.value)
         assert "SPM_RUN_LOCK_TIMEOUT_SECONDS" in str(busy.value)
@@ -94,9 +96,11 @@ def test_threads_of_one_process_do_not_share_it(tmp_path):
     thread.start()
     try:
         assert inside.wait(10)
-        with pytest.raises(WarehouseBusy, match="run run-A"):
-            with hold_warehouse(warehouse, "run-B", timeout=0.2, poll=0.05):
-                pass
+        with (
+            pytest.raises(WarehouseBusy, match="run run-A"),
+            hold_warehouse(warehouse, "run-B", timeout=0.2, poll=0.05),
+        ):
+            pass
     finally:
         release.set()
         thread.join()

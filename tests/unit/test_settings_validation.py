@@ -14,6 +14,7 @@ from orchestration.defs.automation import schedules
 from orchestration.defs.resources import SpmSettings
 from orchestration.lib.dagster.pipeline import materialize_command, pipeline_environment
 from spm_common import settings as sv
+from spm_common.config_values import redacted_url
 from spm_common.settings import duckdb_memory_limit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -287,7 +288,17 @@ def test_webhook_accepts_http_urls_or_nothing(tmp_path, value):
 )
 def test_webhook_refuses_anything_else(tmp_path, value):
     message = only_problem({"SPM_ALERT_WEBHOOK": value}, tmp_path)
-    assert_names(message, "SPM_ALERT_WEBHOOK", value, "http:// or https:// URL", "or empty")
+    # A webhook URL is a secret, even a mistyped one: its scheme and host only.
+    shown = redacted_url(value)
+    assert_names(message, "SPM_ALERT_WEBHOOK", shown, "http:// or https:// URL", "or empty")
+
+
+def test_a_webhook_url_is_never_shown_in_full(tmp_path):
+    secret = "https://hooks.example.com/services/T0/B0/s3cr3t?token=abc"
+    assert redacted_url(secret) == "https://hooks.example.com/..."
+    assert redacted_url("hooks.example.com/s3cr3t") == "<a URL, not shown>"
+    message = only_problem({"SPM_ALERT_WEBHOOK": secret.replace("https", "ftp")}, tmp_path)
+    assert "s3cr3t" not in message and "abc" not in message
 
 
 # ----------------------------------------------------------------------------------- paths

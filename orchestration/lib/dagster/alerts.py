@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from spm_common.config_values import redacted_url
+
 LOGGER = logging.getLogger(__name__)
 
 WEBSERVER_VARIABLE = "DAGSTER_WEBSERVER_URL"
@@ -87,7 +89,9 @@ def post_json(url: str, payload: dict, timeout: float = WEBHOOK_TIMEOUT_SECONDS)
             response.read()
         return True
     except (urllib.error.URLError, OSError, ValueError) as error:
-        LOGGER.warning("could not POST the failure alert to %s: %s", url, error)
+        # The error text may quote the URL: neither is logged in full.
+        reason = type(error).__name__
+        LOGGER.warning("could not POST the failure alert to %s: %s", redacted_url(url), reason)
         return False
 
 
