@@ -152,6 +152,9 @@ test-spark: install-spark
 BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.installed
 SUPERSET_PORT ?= 8088
+# `make bi DEMO=1`: the local demo (admin/admin, a generated secret key). Without it Superset
+# needs SUPERSET_SECRET_KEY and SUPERSET_ADMIN_PASSWORD (bi/superset.sh).
+DEMO ?=
 BI_BUNDLE := data/superset/spm_dashboards.zip
 
 $(BI_STAMP): bi/requirements-bi.lock | $(STAMP)
@@ -167,10 +170,10 @@ install-bi: install $(BI_STAMP)
 bi: install-bi
 	@test -f "$(SPM_BI_DATABASE)" || { echo "No BI file at $(SPM_BI_DATABASE): run make run first."; exit 1; }
 	$(BIN)/python -m orchestration.cli.superset_bundle --out $(BI_BUNDLE)
-	bi/superset.sh init
-	bi/superset.sh import $(BI_BUNDLE)
-	@echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/dashboard/list/ (login: admin, password: $${SUPERSET_ADMIN_PASSWORD:-admin})"
-	bi/superset.sh serve $(SUPERSET_PORT)
+	SUPERSET_DEMO=$(DEMO) bi/superset.sh init
+	SUPERSET_DEMO=$(DEMO) bi/superset.sh import $(BI_BUNDLE)
+	@echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/dashboard/list/ (login: admin, password: $${SUPERSET_ADMIN_PASSWORD:-admin with DEMO=1})"
+	SUPERSET_DEMO=$(DEMO) bi/superset.sh serve $(SUPERSET_PORT)
 
 # Opt-in: Debian's Chromium and ChromeDriver (installed if missing), a pipeline run, Superset on
 # a free port; every dashboard checked and captured to docs/img/ (about 5 min).

@@ -12,7 +12,24 @@ export SUPERSET_CONFIG_PATH="$ROOT/bi/superset_config.py"
 export FLASK_APP=superset
 # Superset's own build reads this; the CSP in superset_config.py blocks the pixel regardless.
 export SCARF_ANALYTICS=false
-ADMIN_PASSWORD="${SUPERSET_ADMIN_PASSWORD:-admin}"
+# Its metadata holds users and password hashes: owner only.
+umask 077
+# Outside the demo (SUPERSET_DEMO=1: admin/admin and a generated key), the secret key and the
+# admin password are required: no default password reaches a real server.
+if [ "${SUPERSET_DEMO:-}" = "1" ]; then
+  ADMIN_PASSWORD="${SUPERSET_ADMIN_PASSWORD:-admin}"
+else
+  missing=()
+  [ -n "${SUPERSET_SECRET_KEY:-}" ] || missing+=(SUPERSET_SECRET_KEY)
+  [ -n "${SUPERSET_ADMIN_PASSWORD:-}" ] || missing+=(SUPERSET_ADMIN_PASSWORD)
+  if [ "${#missing[@]}" -gt 0 ] && [ "${1:-}" != "" ]; then
+    echo "bi/superset.sh: set ${missing[*]} (a random key of 32+ characters, e.g." \
+      "\`openssl rand -base64 42\`; the admin's password), or SUPERSET_DEMO=1 for the local demo" \
+      "(admin/admin, a generated key; make bi DEMO=1)." >&2
+    exit 2
+  fi
+  ADMIN_PASSWORD="${SUPERSET_ADMIN_PASSWORD:-}"
+fi
 mkdir -p "$SUPERSET_HOME"
 
 case "${1:-}" in

@@ -20,8 +20,18 @@ SQLALCHEMY_DATABASE_URI = f"sqlite:///{HOME / 'superset.db'}"
 
 
 def _secret_key() -> str:
-    if os.environ.get("SUPERSET_SECRET_KEY"):
-        return os.environ["SUPERSET_SECRET_KEY"]
+    """``SUPERSET_SECRET_KEY`` (32 characters or more); a generated one only for the local demo
+    (``SUPERSET_DEMO=1``)."""
+    key = os.environ.get("SUPERSET_SECRET_KEY", "")
+    if key:
+        if len(key) < 32:
+            raise RuntimeError("SUPERSET_SECRET_KEY is too short: use 32 characters or more")
+        return key
+    if os.environ.get("SUPERSET_DEMO") != "1":
+        raise RuntimeError(
+            "SUPERSET_SECRET_KEY is not set: set a random key of 32+ characters, or "
+            "SUPERSET_DEMO=1 for the local demo (bi/README.md)"
+        )
     path = HOME / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(42))

@@ -17,6 +17,7 @@ Runs only with SPM_TEST_BI=1, `.venv-bi` installed and chromium + chromedriver o
 import base64
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -268,6 +269,8 @@ def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_p
         **{k: v for k, v in os.environ.items() if not k.startswith(("SPM_", "SUPERSET_"))},
         "SUPERSET_HOME": str(tmp_path / "superset"),
         "SUPERSET_ADMIN_PASSWORD": PASSWORD,
+        # Outside the demo flag both secrets are required (bi/superset.sh).
+        "SUPERSET_SECRET_KEY": secrets.token_urlsafe(42),
     }
     for command in (["init"], ["import", str(bundle)]):
         result = subprocess.run(
