@@ -4,12 +4,15 @@ booking, clawback and SPIFF lines (by program, each deal named) and its draw.
 
 Reads only ``$SPM_BI_DATABASE`` (read-only) and writes ``<out>/<quarter_start>/<employee_id>.html``,
 ``<out>/index.html`` and ``<out>/manifest.json``; ``--out`` defaults to ``$SPM_STATEMENTS_DIR``.
+``--per-rep DIR`` also writes one owner-only ``<employee_id>.zip`` per employee into DIR, to
+mail or upload to that person alone (``orchestration/lib/statements/deliver.py``).
 """
 
 import argparse
 import sys
 from pathlib import Path
 
+from orchestration.lib.statements.deliver import per_rep_archives
 from orchestration.lib.statements.render import StatementsError, money, render_statements
 from spm_common.config_values import ConfigurationError, resolve_path
 from spm_common.settings import (
@@ -32,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"output folder, replaced whole (default: ${STATEMENTS_DIR_VARIABLE}, else "
         f"statements/ beside the folder of ${BI_DATABASE_VARIABLE})",
     )
+    parser.add_argument(
+        "--per-rep",
+        type=Path,
+        metavar="DIR",
+        help="also write <employee_id>.zip per employee (that person's pages only) into DIR",
+    )
     args = parser.parse_args(argv)
     try:
         check_environment()
@@ -47,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         f"(sha256 {result.source.sha256[:16]}, modified "
         f"{result.source.modified_at.isoformat(timespec='seconds')})"
     )
+    if args.per_rep:
+        archives = per_rep_archives(result.out_dir, resolve_path(str(args.per_rep)))
+        print(f"  {len(archives)} per-employee archives (owner-only) in {args.per_rep}")
     totals = result.totals
     print(
         f"  earned {money(totals['earned_amount'])}, of which SPIFFs "

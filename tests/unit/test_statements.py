@@ -758,3 +758,34 @@ def test_spm_statements_dir_default_and_validation(monkeypatch, tmp_path: Path):
     environ = {"SPM_LANDING_DIR": "landing", "SPM_STATEMENTS_DIR": str(tmp_path / "landing")}
     (same,) = sv.validate_environment(environ, tmp_path)
     assert "same path as SPM_LANDING_DIR" in same
+
+
+def test_one_owner_only_archive_per_employee_with_only_their_pages(tiny_bi, tmp_path):
+    import json
+    import stat
+    import zipfile
+
+    from orchestration.lib.statements.deliver import per_rep_archives
+
+    out = tmp_path / "out"
+    render_statements(tiny_bi, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    expected: dict[str, set[str]] = {}
+    for entry in manifest["files"]:
+        expected.setdefault(entry["employee_id"], set()).add(entry["path"])
+    archives = per_rep_archives(out, tmp_path / "mail")
+    assert set(archives) == set(expected)
+    for employee, archive in archives.items():
+        assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+        with zipfile.ZipFile(archive) as z:
+            names = set(z.namelist())
+            assert names == expected[employee] | {"manifest.json"}
+            own = json.loads(z.read("manifest.json"))
+            assert {e["employee_id"] for e in own["files"]} == {employee}
+            for path in expected[employee]:
+                assert z.read(path) == (out / path).read_bytes()
+    assert stat.S_IMODE((tmp_path / "mail").stat().st_mode) == 0o700
+    assert not list((tmp_path / "mail").glob("*.part"))
+    # The same pages give the same bytes.
+    again = per_rep_archives(out, tmp_path / "again")
+    assert all(again[e].read_bytes() == archives[e].read_bytes() for e in archives)
