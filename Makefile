@@ -22,7 +22,7 @@ SEED ?= 42
 
 SPARK_STAMP := $(VENV)/.installed-spark
 
-.PHONY: help install install-spark java scale-out run full-refresh dev test test-spark lint manifest demo-data next-night statements install-bi bi test-bi clean
+.PHONY: help install install-spark install-chromium java scale-out run full-refresh dev test test-spark lint manifest demo-data next-night statements install-bi bi test-bi clean
 
 help:
 	@echo "make run   - install, generate demo data if the landing folder is empty, materialize every asset, publish"
@@ -33,7 +33,7 @@ help:
 	@echo "make scale-out - the scale-out job: the marts on Spark (local session), compared with DuckDB's"
 	@echo "make test-spark - the Spark tests alone (make test runs them too)"
 	@echo "make bi    - Superset with the SPM dashboards on http://127.0.0.1:8088 (after make run)"
-	@echo "make test-bi - every dashboard in headless Chromium, figures against the marts"
+	@echo "make test-bi - the Superset browser test alone (dashboards, row-level security; make test runs it too)"
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -137,10 +137,11 @@ lint: install manifest
 	cd dbt_project && SPM_WAREHOUSE=$(CURDIR)/data/lint/lint.duckdb \
 		../$(BIN)/python -m orchestration.cli.metrics validate-configs --skip-dw
 
-# The whole suite, the Spark path included (tests/e2e/test_scale_out_spark.py): SPM_TEST_SPARK=1
-# makes a missing Spark a failure instead of a skip.
-test: lint install-spark
-	SPM_TEST_SPARK=1 $(BIN)/pytest -q
+# The whole suite, the Spark path and the Superset browser test included
+# (tests/e2e/test_scale_out_spark.py, tests/e2e/test_bi_superset.py): SPM_TEST_SPARK=1 and
+# SPM_TEST_BI=1 make a missing Spark, Superset or Chromium a failure instead of a skip.
+test: lint install-spark install-bi install-chromium
+	SPM_TEST_SPARK=1 SPM_TEST_BI=1 $(BIN)/pytest -q
 
 # The Spark path alone: the scale-out job on the demo, vendor-quirks and commission edge-case
 # data, every mart compared with DuckDB's, and the dbt unit tests on Spark (about 10 min).
@@ -156,6 +157,7 @@ SUPERSET_PORT ?= 8088
 # needs SUPERSET_SECRET_KEY and SUPERSET_ADMIN_PASSWORD (bi/superset.sh).
 DEMO ?=
 BI_BUNDLE := data/superset/spm_dashboards.zip
+BI_ACCESS := data/superset/access.json
 
 $(BI_STAMP): bi/requirements-bi.lock | $(STAMP)
 	test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
@@ -172,16 +174,21 @@ bi: install-bi
 	$(BIN)/python -m orchestration.cli.superset_bundle --out $(BI_BUNDLE)
 	SUPERSET_DEMO=$(DEMO) bi/superset.sh init
 	SUPERSET_DEMO=$(DEMO) bi/superset.sh import $(BI_BUNDLE)
-	@echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/dashboard/list/ (login: admin, password: $${SUPERSET_ADMIN_PASSWORD:-admin with DEMO=1})"
+	$(BIN)/python -m orchestration.cli.superset_access --out $(BI_ACCESS)
+	SUPERSET_DEMO=$(DEMO) bi/superset.sh access $(BI_ACCESS)
+	@echo "Superset: http://127.0.0.1:$(SUPERSET_PORT)/dashboard/list/ (login: admin, password: $${SUPERSET_ADMIN_PASSWORD:-admin with DEMO=1}; reps, managers and sales ops by e-mail: bi/README.md)"
 	SUPERSET_DEMO=$(DEMO) bi/superset.sh serve $(SUPERSET_PORT)
 
-# Opt-in: Debian's Chromium and ChromeDriver (installed if missing), a pipeline run, Superset on
-# a free port; every dashboard checked and captured to docs/img/ (about 5 min).
-test-bi: install-bi
+# Debian's Chromium and ChromeDriver for the browser test, installed when missing (as root).
+install-chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		apt-get install -y chromium chromium-driver || \
 		{ apt-get update && apt-get install -y chromium chromium-driver; }
-	SPM_TEST_BI=1 $(BIN)/pytest -q tests/e2e/test_bi_superset.py
+
+# The browser test alone (make test runs it too): a pipeline run, Superset on a free port, every
+# dashboard checked and captured to docs/img/, then row-level security as three users (~6 min).
+test-bi: install-bi install-chromium
+	SPM_TEST_BI=1 SPM_TEST_BI_SCREENSHOTS=docs/img $(BIN)/pytest -q tests/e2e/test_bi_superset.py
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

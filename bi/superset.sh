@@ -3,6 +3,8 @@
 # tests/e2e/test_bi_superset.py.
 #   bi/superset.sh init             metadata (SQLite under $SUPERSET_HOME), admin user, roles
 #   bi/superset.sh import <zip>     the dashboards bundle (overwrites the earlier import)
+#   bi/superset.sh access <json>    roles, users and row-level security (bi/superset_access.py)
+#   bi/superset.sh password <user>  set a user's password, read from standard input
 #   bi/superset.sh serve [port]     gunicorn on 127.0.0.1 (default 8088), in the foreground
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +49,14 @@ case "${1:-}" in
     "$BIN/superset" import-dashboards -p "$2" -u admin >"$SUPERSET_HOME/import.log" 2>&1 \
       || { cat "$SUPERSET_HOME/import.log" >&2; exit 1; }
     ;;
+  access)
+    "$BIN/python" "$ROOT/bi/superset_access.py" "$2" 2>"$SUPERSET_HOME/access.log" \
+      || { tail -n 40 "$SUPERSET_HOME/access.log" >&2; exit 1; }
+    ;;
+  password)
+    "$BIN/python" "$ROOT/bi/superset_access.py" --password "$2" 2>"$SUPERSET_HOME/access.log" \
+      || { tail -n 40 "$SUPERSET_HOME/access.log" >&2; exit 1; }
+    ;;
   serve)
     PORT="${2:-8088}"
     exec "$BIN/gunicorn" --bind "127.0.0.1:$PORT" --workers 1 --worker-class gthread \
@@ -54,7 +64,7 @@ case "${1:-}" in
       "superset.app:create_app()"
     ;;
   *)
-    echo "usage: bi/superset.sh init | import <bundle.zip> | serve [port]" >&2
+    echo "usage: bi/superset.sh init | import <bundle.zip> | access <access.json> | password <user> | serve [port]" >&2
     exit 2
     ;;
 esac

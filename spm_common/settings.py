@@ -25,6 +25,7 @@ import shutil
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from spm_common.config_values import (
@@ -63,6 +64,7 @@ DBT_TARGET_VARIABLE = "SPM_DBT_TARGET"
 STATEMENTS_DIR_VARIABLE = "SPM_STATEMENTS_DIR"
 SCALE_OUT_VARIABLE = "SPM_SCALE_OUT"
 SCALE_OUT_CRON_VARIABLE = "SPM_SCALE_OUT_CRON"
+BI_SALES_OPS_VARIABLE = "SPM_BI_SALES_OPS_DEPARTMENTS"
 
 PATH_DEFAULTS = {
     LANDING_DIR_VARIABLE: "data/landing",
@@ -78,6 +80,8 @@ DEFAULT_CRON = "0 2 * * *"
 DEFAULT_SETTLE_SECONDS = 60.0
 # How long a run waits for another run holding the same warehouse before it fails.
 DEFAULT_RUN_LOCK_TIMEOUT_SECONDS = 900.0
+# HRIS departments whose people get Superset's Sales Ops role (every row): bi/README.md.
+DEFAULT_SALES_OPS_DEPARTMENTS = ("Sales Operations",)
 # The scale-out job runs after the nightly one (one run at a time: dagster.yaml).
 DEFAULT_SCALE_OUT_CRON = "0 4 * * *"
 # Commission statements go to `statements/` beside the BI file's folder (`data/statements`) unless
@@ -178,6 +182,21 @@ def file_group() -> int | None:
     return parse_group(FILE_GROUP_VARIABLE, _read(FILE_GROUP_VARIABLE))
 
 
+def parse_departments(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of HRIS department names; the default when unset or blank."""
+    names = tuple(n.strip() for n in (value or "").split(",") if n.strip())
+    return names or DEFAULT_SALES_OPS_DEPARTMENTS
+
+
+def sales_ops_departments() -> tuple[str, ...]:
+    return parse_departments(_read(BI_SALES_OPS_VARIABLE))
+
+
+def as_of_date() -> date | None:
+    """``SPM_AS_OF_DATE``, or None (meaning today)."""
+    return parse_date(AS_OF_DATE_VARIABLE, _read(AS_OF_DATE_VARIABLE))
+
+
 def alert_webhook() -> str | None:
     """The URL failure alerts are POSTed to; ``None`` when unset or blank."""
     return parse_http_url(WEBHOOK_VARIABLE, _read(WEBHOOK_VARIABLE))
@@ -268,6 +287,7 @@ def _parsers(root: Path) -> dict[str, Callable[[str | None], object]]:
             "folder",
         ),
         SCALE_OUT_VARIABLE: lambda v: parse_flag(SCALE_OUT_VARIABLE, v),
+        BI_SALES_OPS_VARIABLE: parse_departments,
         SCALE_OUT_CRON_VARIABLE: lambda v: parse_cron(
             SCALE_OUT_CRON_VARIABLE, v, DEFAULT_SCALE_OUT_CRON
         ),

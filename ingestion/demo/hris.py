@@ -19,6 +19,9 @@ def worker_row(person: Person, on: date) -> Row:
     title = person.job_title
     if person.promotion is not None and person.promotion[0] <= on:
         title = person.promotion[1]
+    manager = person.manager_id
+    if person.hris_manager is not None and person.hris_manager[0] <= on:
+        manager = person.hris_manager[1]
     status = "Active"
     if terminated and person.termination_date is not None and person.termination_date < on:
         status = "Terminated"
@@ -31,7 +34,7 @@ def worker_row(person: Person, on: date) -> Row:
         "work_email": person.email,
         "department": person.department,
         "job_title": title,
-        "manager_employee_id": person.manager_id or "",
+        "manager_employee_id": manager or "",
         "location": person.location,
         "hire_date": sf_date(person.hire_date),
         "termination_date": sf_date(person.termination_date) if terminated else "",

@@ -60,6 +60,8 @@ class Person:
     termination_type: str | None = None
     leave_from: date | None = None
     promotion: tuple[date, str] | None = None
+    # A reporting-line change only HRIS records: (from, new manager's employee_id).
+    hris_manager: tuple[date, str] | None = None
     in_hris: bool = True
     in_salesforce: bool = False
     skill: float = 1.0
@@ -274,6 +276,14 @@ def _special_cases(h: _Hiring, managers: dict[str, list[Person]]) -> None:
     sdr = _pick(h, SDR, SALES_DEVELOPMENT, SDR_TITLE, tl.as_of)
     sdr.promotion = (tl.as_of - timedelta(days=3), "Senior " + SDR_TITLE)
     sdr.case = "promoted_after_first_hris_file"
+    # A reorg only HRIS knows (Salesforce's ManagerId still shows the CRO): between the two HRIS
+    # files the Mid-Market managers start reporting to the first Enterprise manager, who becomes
+    # a second-line manager (row-level security in the BI layer follows the HRIS chain).
+    for mid_market_manager in managers["MM"]:
+        mid_market_manager.hris_manager = (
+            tl.as_of - timedelta(days=20),
+            managers["ENT"][0].employee_id,
+        )
     _ensure_both_termination_types(people)
     contractor = h.hire(
         AE, MID_MARKET, AE_TITLE["MM"], managers["MM"][0], tl.start + timedelta(days=90), "MM"

@@ -1,17 +1,24 @@
-"""Opt-in: the Superset dashboards in a real headless Chromium (`make test-bi`).
+"""The Superset dashboards in a real headless Chromium (`make test`; `make test-bi` alone).
 
 A pipeline run's marts are published to a BI file; Superset 6 (its own venv, `.venv-bi`) gets
 its own metadata in a temp folder, the bundle built from the semantic layer and bi/dashboards,
 and serves on a free port. Chromium (Debian's, driven through chromedriver's W3C WebDriver HTTP
 API, no client library) logs in, opens every dashboard, waits for every chart, asserts none
 shows an error and that one figure per dashboard equals the marts' number, and saves a
-screenshot to docs/img/. Then new marts are published (orchestration.lib.publish.bi_file, the
-pipeline's own atomic swap) while Superset runs: the publish is not blocked, and a refresh
-shows the new numbers without an error. Nothing may load from outside 127.0.0.1: Chromium
-resolves no other host, and Superset's content security policy must have blocked what the UI
-asks for (its telemetry pixel) before the browser even tried.
+screenshot ($SPM_TEST_BI_SCREENSHOTS, docs/img/ under `make test-bi`; else a temp folder).
+Then new marts are published (orchestration.lib.publish.bi_file, the pipeline's own atomic
+swap) while Superset runs: the publish is not blocked, and a refresh shows the new numbers
+without an error. Nothing may load from outside 127.0.0.1: Chromium resolves no other host,
+and Superset's content security policy must have blocked what the UI asks for (its telemetry
+pixel) before the browser even tried.
 
-Runs only with SPM_TEST_BI=1, `.venv-bi` installed and chromium + chromedriver on the PATH.
+Then row-level security: a rep, a second-line manager and sales ops log in; every big number
+of the commission and rep dashboards must equal the marts over their scope, every dataset with
+a rep or employee key must return exactly their keys, and the rep's attacks (SQL Lab, the chart
+API with crafted filters and a subquery, the filter-values endpoint) must reach nothing else.
+
+Runs with SPM_TEST_BI=1 (`make test` sets it; `make test-bi` runs this module alone), which
+makes a missing `.venv-bi` or chromium + chromedriver a failure.
 """
 
 import base64
@@ -21,9 +28,13 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
+import sys
 import time
 import urllib.request
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -31,11 +42,14 @@ import pytest
 
 from orchestration.lib.bi.superset_bundle import project_bundle, write_bundle
 from orchestration.lib.publish.bi_file import publish_marts
+from tests.helpers.pipeline import GENERATED_AS_OF
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUPERSET = REPO_ROOT / "bi" / "superset.sh"
-SCREENSHOTS = REPO_ROOT / "docs" / "img"
+# Screenshots go to the test's temp folder; `make test-bi` sends them to docs/img.
+SCREENSHOTS_VARIABLE = "SPM_TEST_BI_SCREENSHOTS"
 PASSWORD = "test-bi-password"
+CLI_ACCESS = [sys.executable, "-m", "orchestration.cli.superset_access"]
 
 # The figure of one chart per dashboard, computed from the marts' own columns (not from the
 # metric translation under test), its d3 format in Python, and the change a publish makes.
@@ -76,9 +90,7 @@ CHECKS = {
 }
 
 
-def _skip_reason() -> str | None:
-    if os.environ.get("SPM_TEST_BI") != "1":
-        return "Superset browser test is opt-in: set SPM_TEST_BI=1 (make test-bi)"
+def _missing() -> str | None:
     if not (REPO_ROOT / ".venv-bi" / "bin" / "superset").exists():
         return "Superset not installed: make install-bi"
     missing = [b for b in ("chromium", "chromedriver") if shutil.which(b) is None]
@@ -87,9 +99,14 @@ def _skip_reason() -> str | None:
     return None
 
 
+# `make test` sets SPM_TEST_BI=1 (CI runs the browser test): then a missing Superset or
+# Chromium is a failure, not a skip.
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or ""),
+    pytest.mark.skipif(
+        os.environ.get("SPM_TEST_BI") != "1",
+        reason="Superset browser test: set SPM_TEST_BI=1 (make test, make test-bi)",
+    ),
 ]
 
 
@@ -165,6 +182,26 @@ class Browser:
     def js(self, script: str, *args):
         body = {"script": script, "args": list(args)}
         return self._call("POST", f"{self.session}/execute/sync", body)
+
+    def fetch(self, method: str, path: str, body: dict | None = None) -> dict:
+        """A request from the page, as the logged-in user (their session cookie and CSRF
+        token): {status, url, json or text}."""
+        script = """
+const [method, path, body, done] = arguments;
+(async () => {
+  const token = await fetch('/api/v1/security/csrf_token/')
+    .then(r => r.ok ? r.json() : {}).then(j => j.result || '').catch(() => '');
+  const init = {method, headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}};
+  if (body !== null) init.body = JSON.stringify(body);
+  const r = await fetch(path, init);
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (e) {}
+  done({status: r.status, url: r.url, json, text: text.slice(0, 500)});
+})().catch(e => done({status: -1, url: path, json: null, text: String(e)}));
+"""
+        call = {"script": script, "args": [method, path, body]}
+        return self._call("POST", f"{self.session}/execute/async", call)
 
     def type(self, css: str, text: str) -> None:
         query = {"using": "css selector", "value": css}
@@ -256,14 +293,56 @@ def publish_changed_marts(bi: Path, scratch: Path) -> float:
     return time.monotonic() - started
 
 
-def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_path):
+@dataclass
+class Superset:
+    screenshots: Path
+    base: str
+    bi: Path
+    specs: dict[str, dict]
+    datasets: dict[str, dict]
+    plan: dict
+    env: dict[str, str]
+    home: Path
+
+
+def superset_command(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [str(SUPERSET), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = Path(env["SUPERSET_HOME"]) / f"{args[0]}.log"
+    details = log.read_text()[-5000:] if log.exists() else ""
+    assert result.returncode == 0, result.stdout + result.stderr + details
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def superset(generated_run, tmp_path_factory):
+    """Superset on a free port over the generated run's BI file: the bundle imported, the access
+    plan (users, roles, RLS) applied as `make bi` does, the admin's password set."""
+    assert _missing() is None, _missing()
+    tmp_path = tmp_path_factory.mktemp("superset")
     bi = tmp_path / "bi" / "spm.duckdb"
     publish_marts(generated_run.warehouse, bi)
     built = project_bundle(bi)
-    specs = built.specs
-    assert set(specs) == set(CHECKS), "every dashboard needs a checked figure in CHECKS"
     bundle = tmp_path / "bundle.zip"
     write_bundle(built.files, bundle)
+    datasets = {
+        f["table_name"]: f for name, f in built.files.items() if name.startswith("datasets/")
+    }
+    # The plan as `make bi` computes it: the CLI, employment judged on the run's as-of date.
+    access = tmp_path / "access.json"
+    subprocess.run(
+        [*CLI_ACCESS, "--bi-database", str(bi), "--out", str(access)],
+        env={**os.environ, "SPM_AS_OF_DATE": GENERATED_AS_OF.isoformat()},
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    plan = json.loads(access.read_text())
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SPM_", "SUPERSET_"))},
@@ -272,13 +351,11 @@ def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_p
         # Outside the demo flag both secrets are required (bi/superset.sh).
         "SUPERSET_SECRET_KEY": secrets.token_urlsafe(42),
     }
-    for command in (["init"], ["import", str(bundle)]):
-        result = subprocess.run(
-            [str(SUPERSET), *command], env=env, capture_output=True, text=True, timeout=600
-        )
-        log = tmp_path / "superset" / f"{command[0]}.log"
-        details = log.read_text()[-5000:] if log.exists() else ""
-        assert result.returncode == 0, result.stderr + details
+    superset_command(env, "init")
+    superset_command(env, "import", str(bundle))
+    superset_command(env, "access", str(access))
+    # Idempotent: a second sync changes nothing and duplicates nothing.
+    assert "0 users created" in superset_command(env, "access", str(access))
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -290,18 +367,34 @@ def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_p
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    browser = None
     try:
         health = f"{base}/health"
         wait_until(lambda: urllib.request.urlopen(health).read() == b"OK", 180, "Superset")
-        browser = Browser(tmp_path / "chromium-profile")
-        browser.get(f"{base}/login/")
-        wait_until(lambda: browser.js("return !!document.querySelector('#username')"), 60, "login")
-        browser.type("#username", "admin")
-        browser.type("#password", PASSWORD + "\n")
-        wait_until(lambda: "/login" not in browser.js("return location.href"), 60, "logging in")
+        screenshots = Path(os.environ.get(SCREENSHOTS_VARIABLE) or tmp_path / "screenshots")
+        screenshots.mkdir(parents=True, exist_ok=True)
+        yield Superset(screenshots, base, bi, built.specs, datasets, plan, env, tmp_path)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+        server_log.close()
 
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+def log_in(browser: Browser, base: str, username: str, password: str) -> None:
+    browser.get(f"{base}/login/")
+    wait_until(lambda: browser.js("return !!document.querySelector('#username')"), 60, "login")
+    browser.type("#username", username)
+    browser.type("#password", password + "\n")
+    wait_until(lambda: "/login" not in browser.js("return location.href"), 60, "logging in")
+
+
+def test_dashboards_render_in_chromium_and_follow_a_publish(superset, tmp_path):
+    base, bi, specs = superset.base, superset.bi, superset.specs
+    assert set(specs) == set(CHECKS), "every dashboard needs a checked figure in CHECKS"
+    browser = None
+    try:
+        browser = Browser(tmp_path / "chromium-profile")
+        log_in(browser, base, "admin", PASSWORD)
+
         before = {}
         for slug, spec in specs.items():
             charts = open_dashboard(browser, base, slug, spec)
@@ -309,7 +402,7 @@ def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_p
             assert not errors, f"{slug}: charts show errors: {errors}"
             before[slug] = checked_figure(charts, spec)
             assert before[slug] == expected_figure(bi, slug), slug
-            browser.screenshot(SCREENSHOTS / f"superset_{slug}.png")
+            browser.screenshot(superset.screenshots / f"superset_{slug}.png")
 
         # A publish while Superset runs and a dashboard is open: not blocked, seen on refresh.
         seconds = publish_changed_marts(bi, tmp_path)
@@ -326,9 +419,6 @@ def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_p
     finally:
         if browser:
             browser.close()
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
-        server_log.close()
 
     requests = {
         m["params"]["requestId"]: m["params"]["request"]["url"]
@@ -354,3 +444,270 @@ def test_dashboards_render_in_chromium_and_follow_a_publish(generated_run, tmp_p
     }
     # Whatever the UI asks from the internet (Superset's telemetry pixel), its CSP blocks.
     assert all(reason == "csp" for reason in outside.values()), outside
+
+
+# Row-level security: who sees which rows, checked as three users against the marts.
+
+# Every big number of the commission and rep dashboards, from the marts' own columns, over the
+# rows whose key is in the user's scope (None: every row). {key} is replaced by the filter.
+SCOPED_FIGURES = {
+    ("commission", "Payout"): (
+        "select sum(payout_amount) from marts.mart_commission_statements where {employee_id}",
+        "{:,.2f}",
+    ),
+    ("commission", "Commission attainment"): (
+        "select sum(credited_bookings) / sum(quota_amount) "
+        "from marts.mart_commission_statements where {employee_id}",
+        "{:.1%}",
+    ),
+    ("rep_scorecard", "Quota attainment"): (
+        "select sum(credited_bookings) / sum(quota_amount) "
+        "from marts.mart_rep_performance_monthly where {rep_id}",
+        "{:.1%}",
+    ),
+    ("rep_scorecard", "Win rate"): (
+        "select sum(case when is_won then 1 else 0 end) "
+        "/ nullif(sum(case when is_closed then 1 else 0 end), 0) "
+        "from marts.fct_opportunities where {owner_rep_id}",
+        "{:.1%}",
+    ),
+    ("rep_scorecard", "Activities"): (
+        "select sum(total_activities) from marts.mart_rep_performance_monthly where {rep_id}",
+        "{:,d}",
+    ),
+    ("rep_scorecard", "Leads without follow-up"): (
+        "select sum(leads_created) - sum(leads_followed_up) "
+        "from marts.mart_lead_funnel_monthly where {rep_id}",
+        "{:,d}",
+    ),
+}
+KEYS = ("employee_id", "rep_id", "owner_rep_id")
+
+
+def scope_sql(column: str, user: dict) -> str:
+    if user["role"] == "Sales Ops":
+        return "true"
+    values = user["employee_ids"] if column == "employee_id" else user["rep_ids"]
+    return f"{column} in ({', '.join(repr(v) for v in values)})" if values else "false"
+
+
+def expected_keys(bi: Path, dataset: dict, column: str, user: dict) -> set:
+    source = f"({dataset['sql']})" if dataset["sql"] else f"marts.{dataset['table_name']}"
+    with duckdb.connect(str(bi), read_only=True) as con:
+        rows = con.execute(
+            f"select distinct {column} from {source} as d where {scope_sql(column, user)}"
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def chart_data(browser: Browser, dataset_id: int, columns: list, **query) -> dict:
+    body = {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "force": True,
+        "queries": [
+            {"columns": columns, "metrics": [], "orderby": [], "row_limit": 100000, **query}
+        ],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    return browser.fetch("POST", "/api/v1/chart/data", body)
+
+
+def returned(response: dict, column: str) -> set | None:
+    """The values of ``column`` a chart-data response returned; None when it returned none."""
+    if response["status"] != 200 or not response["json"]:
+        return None
+    return {row.get(column) for row in response["json"]["result"][0]["data"]}
+
+
+def pick_users(plan: dict, bi: Path) -> dict[str, dict]:
+    """A rep with commission, the manager with other managers under them (second line) and a
+    sales ops user."""
+    users = plan["users"]
+    managers = {u["employee_id"] for u in users if u["role"] == "Manager"}
+    second_line = [
+        u
+        for u in users
+        if u["role"] == "Manager" and managers & (set(u["employee_ids"]) - {u["employee_id"]})
+    ]
+    with duckdb.connect(str(bi), read_only=True) as con:
+        paid = {
+            r[0]
+            for r in con.execute(
+                "select employee_id from marts.mart_commission_statements "
+                "group by 1 having sum(payout_amount) > 0"
+            ).fetchall()
+        }
+    reps = [u for u in users if u["role"] == "Rep" and u["employee_id"] in paid]
+    sales_ops = [u for u in users if u["role"] == "Sales Ops"]
+    assert reps and second_line and sales_ops, "the demo needs a rep, a second line, sales ops"
+    return {"rep": reps[0], "second-line manager": second_line[0], "sales ops": sales_ops[0]}
+
+
+def test_each_role_sees_exactly_its_rows_and_a_rep_cannot_reach_others(superset, tmp_path):
+    """A rep, a second-line manager and sales ops log in: every big number of the commission
+    and rep dashboards equals the marts over their scope; every dataset with a rep or employee
+    key returns exactly their keys through the chart API; then the rep attacks: SQL Lab, the
+    chart API with crafted filters, WHERE clauses and a subquery, the filter-values endpoint."""
+    users = pick_users(superset.plan, superset.bi)
+    with closing(sqlite3.connect(superset.home / "superset" / "superset.db")) as metadata:
+        dataset_ids = dict(metadata.execute("select table_name, id from tables").fetchall())
+        database_id = metadata.execute("select min(id) from dbs").fetchone()[0]
+    keyed = {
+        name: next(k for k in KEYS if k in {c["column_name"] for c in d["columns"]})
+        for name, d in superset.datasets.items()
+        if {c["column_name"] for c in d["columns"]} & set(KEYS)
+    }
+    assert len(keyed) >= 15, keyed
+
+    attacks: list[dict] = []
+    for who, user in users.items():
+        password = secrets.token_urlsafe(16)
+        superset_command(superset.env, "password", user["username"], stdin=password + "\n")
+        browser = Browser(tmp_path / f"profile-{who.replace(' ', '-')}")
+        try:
+            log_in(browser, superset.base, user["username"], password)
+            # Figure by figure, in the browser.
+            for slug in ("commission", "rep_scorecard"):
+                charts = open_dashboard(browser, superset.base, slug, superset.specs[slug])
+                errors = {c["text"].splitlines()[0]: c["error"] for c in charts if c["error"]}
+                assert not errors, f"{who} on {slug}: {errors}"
+                for (figure_slug, name), (sql, number_format) in SCOPED_FIGURES.items():
+                    if figure_slug != slug:
+                        continue
+                    where = {k: scope_sql(k, user) for k in KEYS}
+                    with duckdb.connect(str(superset.bi), read_only=True) as con:
+                        value = con.execute(sql.format(**where)).fetchone()[0]
+                    shown = next(c["big"] for c in charts if c["text"].startswith(name))
+                    expected = "N/A" if value is None else number_format.format(value)
+                    assert shown == expected, f"{who}: {slug} / {name}"
+                shot = f"superset_{slug}_{who.replace(' ', '_')}.png"
+                browser.screenshot(superset.screenshots / shot)
+            # Dataset by dataset, through the chart API: exactly their keys.
+            for name, column in keyed.items():
+                response = chart_data(browser, dataset_ids[name], [column])
+                assert response["status"] == 200, (who, name, response["text"])
+                seen = returned(response, column)
+                assert seen == expected_keys(superset.bi, superset.datasets[name], column, user), (
+                    who,
+                    name,
+                )
+            # Seller experience stays aggregate for everyone: no employee key at all.
+            for name in ("mart_seller_experience", "mart_turnover_quarterly"):
+                assert name not in keyed
+                response = chart_data(browser, dataset_ids[name], ["department"])
+                assert response["status"] == 200, (who, name, response["text"])
+            if who == "rep":
+                attacks = rep_attacks(browser, user, dataset_ids, database_id)
+        finally:
+            browser.close()
+
+    report = tmp_path / "attacks.json"
+    report.write_text(json.dumps(attacks, indent=1))
+    print("\n".join(f"{a['attack']}: {a['outcome']}" for a in attacks))
+    leaked = [a for a in attacks if a["leaked"]]
+    assert not leaked, leaked
+
+
+def rep_attacks(browser: Browser, user: dict, dataset_ids: dict, database_id: int) -> list[dict]:
+    """What a rep tries to reach other reps' pay; each with what Superset returned."""
+    own = set(user["employee_ids"])
+    statements = dataset_ids["mart_commission_statements"]
+    results = []
+
+    def record(attack: str, response: dict, leaked: bool) -> None:
+        text = response["json"].get("message") if isinstance(response["json"], dict) else None
+        outcome = f"HTTP {response['status']}"
+        seen = returned(response, "employee_id")
+        if seen is not None:
+            outcome += f", {len(seen)} employee(s): {sorted(map(str, seen))[:3]}"
+        elif text:
+            outcome += f": {str(text)[:160]}"
+        results.append({"attack": attack, "outcome": outcome, "leaked": leaked})
+
+    sqllab = browser.fetch("GET", "/sqllab/")
+    record(
+        "open SQL Lab (/sqllab/)",
+        sqllab,
+        sqllab["status"] == 200 and "/sqllab" in sqllab["url"] and "SQL Lab" in sqllab["text"],
+    )
+    execute = browser.fetch(
+        "POST",
+        "/api/v1/sqllab/execute/",
+        {
+            "database_id": database_id,
+            "schema": "marts",
+            "sql": "select employee_id, payout_amount from marts.mart_commission_statements",
+            "runAsync": False,
+            "json": True,
+        },
+    )
+    record("run SQL through the SQL Lab API", execute, execute["status"] == 200)
+
+    def attempt(attack: str, columns: list, **query) -> None:
+        response = chart_data(browser, statements, columns, **query)
+        seen = returned(response, "employee_id") or set()
+        record(attack, response, bool(seen - own - {None}))
+
+    attempt("chart API, no filter", ["employee_id"])
+    attempt(
+        "chart API, a filter on another employee",
+        ["employee_id"],
+        filters=[{"col": "employee_id", "op": "NOT IN", "val": sorted(own)}],
+    )
+    attempt(
+        "chart API, custom SQL filter 1 = 1 OR 1 = 1",
+        ["employee_id"],
+        filters=[],
+        extras={"where": "1 = 1 OR 1 = 1"},
+    )
+    attempt(
+        "chart API, a WHERE that closes the RLS parenthesis: 1 = 1) OR (1 = 1",
+        ["employee_id"],
+        extras={"where": "1 = 1) OR (1 = 1"},
+    )
+    attempt(
+        "chart API, an adhoc SQL filter with a comment: 1 = 1 --",
+        ["employee_id"],
+        extras={"where": "1 = 1 --"},
+    )
+    attempt(
+        "chart API, a subquery column reading the table without RLS",
+        [
+            "employee_id",
+            {
+                "label": "employee_id_leak",
+                "expressionType": "SQL",
+                "sqlExpression": "(select string_agg(employee_id, ',') "
+                "from marts.mart_commission_statements)",
+            },
+        ],
+    )
+    # The leak column, if any, would hold every employee's id.
+    leak = results[-1]
+    response = chart_data(
+        browser,
+        statements,
+        [
+            {
+                "label": "employee_id",
+                "expressionType": "SQL",
+                "sqlExpression": "(select string_agg(employee_id, ',') "
+                "from marts.mart_commission_statements)",
+            }
+        ],
+    )
+    values = returned(response, "employee_id") or set()
+    leak["leaked"] = leak["leaked"] or any("," in str(v) for v in values)
+    filter_values = browser.fetch(
+        "GET", f"/api/v1/datasource/table/{statements}/column/employee_id/values/"
+    )
+    listed = set((filter_values["json"] or {}).get("result") or [])
+    results.append(
+        {
+            "attack": "filter values endpoint for employee_id",
+            "outcome": f"HTTP {filter_values['status']}, {len(listed)} value(s)",
+            "leaked": bool(listed - own),
+        }
+    )
+    return results

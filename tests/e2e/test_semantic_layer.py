@@ -34,6 +34,8 @@ NOT_METRICS = {
     "fct_stage_durations": {"stint_number", "stage_order", "days_in_stage"},
     "mart_stage_funnel": {"stage_order"},
     "mart_forecast_trend": {"week_of_quarter"},
+    # A reporting line's distance, a dimension.
+    "dim_manager_reports": {"reporting_level"},
     # A line's position in the quarter's tiers: running totals, not additive.
     "fct_commission_lines": {"cumulative_before", "cumulative_after"},
     # A line's tier and the plan's terms: positions, bounds and rates, not additive.
