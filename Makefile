@@ -180,10 +180,11 @@ bi: install-bi
 	SUPERSET_DEMO=$(DEMO) bi/superset.sh serve $(SUPERSET_PORT)
 
 # Debian's Chromium and ChromeDriver for the browser test, installed when missing (as root).
+APT := $(if $(filter 0,$(shell id -u)),,sudo -n) apt-get
 install-chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		apt-get install -y chromium chromium-driver || \
-		{ apt-get update && apt-get install -y chromium chromium-driver; }
+		$(APT) install -y chromium chromium-driver || \
+		{ $(APT) update && $(APT) install -y chromium chromium-driver; }
 
 # The browser test alone (make test runs it too): a pipeline run, Superset on a free port, every
 # dashboard checked and captured to docs/img/, then row-level security as three users (~6 min).

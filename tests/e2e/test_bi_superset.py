@@ -356,6 +356,10 @@ def superset(generated_run, tmp_path_factory):
     superset_command(env, "access", str(access))
     # Idempotent: a second sync changes nothing and duplicates nothing.
     assert "0 users created" in superset_command(env, "access", str(access))
+    # Superset's metadata (users, password hashes) and the plan (every user's scope): owner only.
+    home = tmp_path / "superset"
+    for path in (home, home / "superset.db", access):
+        assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by others"
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
