@@ -320,6 +320,33 @@ def superset_command(env: dict[str, str], *args: str, stdin: str | None = None) 
     return result.stdout
 
 
+def plan_without(plan: dict, user: dict) -> dict:
+    """The access plan as if ``user`` had left."""
+    return {
+        **plan,
+        "users": [u for u in plan["users"] if u["username"] != user["username"]],
+        "filters": [
+            {**f, "roles": [r for r in f["roles"] if r != user["scope_role"]]}
+            for f in plan["filters"]
+            if f["filter_type"] == "Base" or f["roles"] != [user["scope_role"]]
+        ],
+    }
+
+
+def user_state(env: dict[str, str], username: str) -> tuple[int, list[str]]:
+    """(active, role names) of a Superset user, from its metadata."""
+    with closing(sqlite3.connect(Path(env["SUPERSET_HOME"]) / "superset.db")) as metadata:
+        (active,) = metadata.execute(
+            "select active from ab_user where username = ?", [username]
+        ).fetchone()
+        roles = metadata.execute(
+            "select r.name from ab_user as u join ab_user_role as ur on ur.user_id = u.id "
+            "join ab_role as r on r.id = ur.role_id where u.username = ? order by 1",
+            [username],
+        ).fetchall()
+    return int(active), [r for (r,) in roles]
+
+
 @pytest.fixture(scope="module")
 def superset(generated_run, tmp_path_factory):
     """Superset on a free port over the generated run's BI file: the bundle imported, the access
@@ -354,8 +381,15 @@ def superset(generated_run, tmp_path_factory):
     superset_command(env, "init")
     superset_command(env, "import", str(bundle))
     superset_command(env, "access", str(access))
-    # Idempotent: a second sync changes nothing and duplicates nothing.
+    # A leaver (no longer in the plan) is deactivated and loses their roles; back in the plan,
+    # the same user is active again. Idempotent: no user is created twice.
+    leaver = next(u for u in plan["users"] if u["role"] == "Rep")
+    without = tmp_path / "access_without_leaver.json"
+    without.write_text(json.dumps(plan_without(plan, leaver)))
+    assert "1 users deactivated" in superset_command(env, "access", str(without))
+    assert user_state(env, leaver["username"]) == (0, [])
     assert "0 users created" in superset_command(env, "access", str(access))
+    assert user_state(env, leaver["username"]) == (1, sorted(["Rep", leaver["scope_role"]]))
     # Superset's metadata (users, password hashes) and the plan (every user's scope): owner only.
     home = tmp_path / "superset"
     for path in (home, home / "superset.db", access):
@@ -647,6 +681,21 @@ def rep_attacks(browser: Browser, user: dict, dataset_ids: dict, database_id: in
         },
     )
     record("run SQL through the SQL Lab API", execute, execute["status"] == 200)
+
+    # Without RLS on a dataset of their own, or with the key column renamed in a dataset's SQL,
+    # every row would be theirs: a rep may neither create nor edit a dataset.
+    sql = (
+        "select payout_amount, employee_id as who, "
+        f"'{sorted(own)[0]}' as employee_id from marts.mart_commission_statements"
+    )
+    edit = browser.fetch("PUT", f"/api/v1/dataset/{statements}", {"sql": sql})
+    record("rewrite a dataset's SQL (PUT /api/v1/dataset/<id>)", edit, edit["status"] == 200)
+    create = browser.fetch(
+        "POST",
+        "/api/v1/dataset/",
+        {"database": database_id, "schema": "marts", "table_name": "mine", "sql": sql},
+    )
+    record("create a dataset (POST /api/v1/dataset/)", create, create["status"] in (200, 201))
 
     def attempt(attack: str, columns: list, **query) -> None:
         response = chart_data(browser, statements, columns, **query)
