@@ -33,6 +33,7 @@ else
   ADMIN_PASSWORD="${SUPERSET_ADMIN_PASSWORD:-}"
 fi
 mkdir -p "$SUPERSET_HOME"
+chmod 700 "$SUPERSET_HOME"
 
 case "${1:-}" in
   init)
