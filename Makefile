@@ -83,9 +83,12 @@ bench: install-bench
 		--workdir $(BENCH_WORKDIR) --cache-dir $(BENCH_CACHE) \
 		--out docs/benchmarks.md --plot docs/img/benchmark_scaling.png
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+# The instance's storages are created here, before any run: two runs that are the first to open
+# a new instance at once leave its SQLite schedule storage with two schema heads.
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml | $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster instance migrate >/dev/null
 
 manifest: install
 	$(BIN)/python -m orchestration.cli.dbt_manifest

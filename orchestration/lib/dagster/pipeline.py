@@ -53,6 +53,17 @@ def clean_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**env, **TELEMETRY_OFF}
 
 
+def initialize_instance(home: Path) -> None:
+    """Create the Dagster instance's storages in ``home`` (as `dagster instance migrate` does).
+    Two runs that are the first to open a new instance at once both create its SQLite schedule
+    storage and leave it with two schema heads, which no later open accepts: the Makefile and
+    this helper create it before any run starts."""
+    from orchestration.lib.dagster.event_storage import instance_at
+
+    with instance_at(home):
+        pass
+
+
 def pipeline_environment(
     root: Path, as_of: date | str, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -62,6 +73,7 @@ def pipeline_environment(
     home = root / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    initialize_instance(home)
     return {
         **clean_environment(base),
         LANDING_DIR_VARIABLE: str(root / "landing"),
