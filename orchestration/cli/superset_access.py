@@ -12,15 +12,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.cli.arguments import add_bi_database, bi_database_path
 from orchestration.lib.bi.access import ROLES, access_plan
 from orchestration.lib.bi.superset_bundle import project_bundle
 from spm_common.permissions import private_files
-from spm_common.settings import (
-    BI_DATABASE_VARIABLE,
-    as_of_date,
-    env_path,
-    sales_ops_departments,
-)
+from spm_common.settings import as_of_date, sales_ops_departments
 
 DEFAULT_OUT = Path("data/superset/access.json")
 
@@ -28,14 +24,9 @@ DEFAULT_OUT = Path("data/superset/access.json")
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the JSON to write")
-    parser.add_argument(
-        "--bi-database",
-        type=Path,
-        default=None,
-        help=f"the DuckDB file Superset reads (default: ${BI_DATABASE_VARIABLE})",
-    )
+    add_bi_database(parser)
     args = parser.parse_args(argv)
-    bi_database = args.bi_database or env_path(BI_DATABASE_VARIABLE)
+    bi_database = bi_database_path(args)
     today = as_of_date() or datetime.now(UTC).date()
     files = project_bundle(bi_database).files
     columns = {

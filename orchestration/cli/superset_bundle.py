@@ -18,21 +18,16 @@ The bundle is a zip of YAML files (databases/, datasets/, charts/, dashboards/) 
 import argparse
 from pathlib import Path
 
+from orchestration.cli.arguments import add_bi_database, bi_database_path
 from orchestration.lib.bi.superset_bundle import DEFAULT_BUNDLE, project_bundle, write_bundle
-from spm_common.settings import BI_DATABASE_VARIABLE, env_path
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_BUNDLE, help="the zip to write")
-    parser.add_argument(
-        "--bi-database",
-        type=Path,
-        default=None,
-        help=f"the DuckDB file Superset reads (default: ${BI_DATABASE_VARIABLE})",
-    )
+    add_bi_database(parser)
     args = parser.parse_args(argv)
-    bi_database = args.bi_database or env_path(BI_DATABASE_VARIABLE)
+    bi_database = bi_database_path(args)
     bundle = project_bundle(bi_database)
     files, layer, specs = bundle.files, bundle.layer, bundle.specs
     write_bundle(files, args.out)
