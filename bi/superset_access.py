@@ -11,7 +11,8 @@ every run makes Superset match the plan.
   sets one: `superset fab reset-password`); with SUPERSET_DEMO=1 the password is `demo`. Names,
   e-mail and roles follow the plan on every run; a user who left (still holding one of the
   three roles, no longer in the plan) is deactivated and loses every role.
-- RLS filters named `spm:*` are replaced by the plan's.
+- RLS filters named with the plan's filter prefix (`spm:`) are replaced by the plan's; the
+  role names, which get SQL Lab, and the prefixes all come from the plan.
 """
 
 import json
@@ -21,9 +22,6 @@ import sys
 
 from superset.app import create_app
 
-MANAGED_ROLES = ("Rep", "Manager", "Sales Ops")
-SCOPE_PREFIX = "spm-scope:"
-FILTER_PREFIX = "spm:"
 DEMO_PASSWORD = "demo"
 
 
@@ -48,15 +46,14 @@ def apply(plan: dict) -> dict:
     databases = {datasets[name].database for name in plan["datasets"]}
     database_perms = [sm.add_permission_view_menu("database_access", d.perm) for d in databases]
     base = list(gamma.permissions) + dataset_perms
-    permissions = {
-        "Rep": base,
-        "Manager": base,
-        "Sales Ops": base + list(sql_lab.permissions) + database_perms,
-    }
+    sql_lab_extra = list(sql_lab.permissions) + database_perms
+    managed_roles = plan["roles"]
+    scope_prefix, filter_prefix = plan["scope_role_prefix"], plan["filter_prefix"]
     roles = {}
-    for name in MANAGED_ROLES:
+    for name in managed_roles:
         role = sm.find_role(name) or sm.add_role(name)
-        role.permissions = list(dict.fromkeys(permissions[name]))
+        extra = sql_lab_extra if name in plan["sql_lab_roles"] else []
+        role.permissions = list(dict.fromkeys(base + extra))
         roles[name] = role
 
     demo = os.environ.get("SUPERSET_DEMO") == "1"
@@ -87,7 +84,7 @@ def apply(plan: dict) -> dict:
             kept = [
                 r
                 for r in user.roles
-                if r.name not in MANAGED_ROLES and not r.name.startswith(SCOPE_PREFIX)
+                if r.name not in managed_roles and not r.name.startswith(scope_prefix)
             ]
             user.roles = kept + user_roles
             user.active = True
@@ -98,7 +95,7 @@ def apply(plan: dict) -> dict:
         if user.username in wanted:
             continue
         managed = [
-            r for r in user.roles if r.name in MANAGED_ROLES or r.name.startswith(SCOPE_PREFIX)
+            r for r in user.roles if r.name in managed_roles or r.name.startswith(scope_prefix)
         ]
         if managed:
             user.roles = [r for r in user.roles if r not in managed]
@@ -106,7 +103,7 @@ def apply(plan: dict) -> dict:
             deactivated += 1
 
     for old in db.session.query(RowLevelSecurityFilter).all():
-        if old.name.startswith(FILTER_PREFIX):
+        if old.name.startswith(filter_prefix):
             db.session.delete(old)
     db.session.flush()
     for spec in plan["filters"]:
@@ -123,7 +120,7 @@ def apply(plan: dict) -> dict:
         )
     scope_roles = {u["scope_role"] for u in plan["users"] if u["scope_role"]}
     for role in sm.get_all_roles():
-        if role.name.startswith(SCOPE_PREFIX) and role.name not in scope_roles:
+        if role.name.startswith(scope_prefix) and role.name not in scope_roles:
             db.session.delete(role)
     db.session.commit()
     return {

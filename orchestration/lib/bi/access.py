@@ -73,8 +73,13 @@ class AccessPlan:
     filters: list[RlsFilter] = field(default_factory=list)
 
     def to_json(self) -> dict:
+        # bi/superset_access.py applies this and names nothing itself: the roles, which of them
+        # get SQL Lab, and the prefixes of what it made (replaced on every apply).
         return {
             "roles": list(ROLES),
+            "sql_lab_roles": [SALES_OPS],
+            "scope_role_prefix": SCOPE_ROLE_PREFIX,
+            "filter_prefix": FILTER_PREFIX,
             "datasets": self.datasets,
             "users": [asdict(u) | {"scope_role": u.scope_role} for u in self.users],
             "filters": [asdict(f) for f in self.filters],
