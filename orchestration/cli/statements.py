@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     print(
-        f"{result.count} statements (total payout {money(result.total_payout)}) written to "
+        f"{result.count} statements (total payout {money(result.total_payout)}; "
+        f"{result.rendered} rendered, {result.reused} unchanged) written to "
         f"{result.out_dir} in {result.seconds:.1f} s, from {result.source.path} "
         f"(sha256 {result.source.sha256[:16]}, modified "
         f"{result.source.modified_at.isoformat(timespec='seconds')})"

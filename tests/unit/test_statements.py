@@ -730,7 +730,7 @@ def test_the_cli_writes_to_spm_statements_dir_and_fails_without_a_bi_file(tiny_b
     command = [sys.executable, "-m", "orchestration.cli.statements"]
     done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert f"8 statements (total payout {money(Decimal('29329.50'))})" in done.stdout
+    assert f"8 statements (total payout {money(Decimal('29329.50'))}; 8 rendered" in done.stdout
     assert "SPIFFs 850.00" in done.stdout and "draws paid 1,774.87, recovered 500.00" in done.stdout
     assert (tmp_path / "st" / "index.html").is_file()
 
@@ -789,3 +789,69 @@ def test_one_owner_only_archive_per_employee_with_only_their_pages(tiny_bi, tmp_
     # The same pages give the same bytes.
     again = per_rep_archives(out, tmp_path / "again")
     assert all(again[e].read_bytes() == archives[e].read_bytes() for e in archives)
+
+
+def test_only_statements_whose_rows_changed_are_rendered_again(tiny_bi, tmp_path):
+    out = tmp_path / "out"
+    first = render_statements(tiny_bi, out, run_id="run-1")
+    assert (first.rendered, first.reused) == (8, 0)
+    inodes = {
+        p.relative_to(out).as_posix(): p.stat().st_ino
+        for p in out.rglob("*.html")
+        if p.name != "index.html"  # the index is written every time
+    }
+    before = {f["path"]: f for f in json.loads((out / "manifest.json").read_text())["files"]}
+
+    # Nothing changed: every page is the previous one (the same file, its footer unchanged).
+    again = render_statements(tiny_bi, out, run_id="run-2")
+    assert (again.rendered, again.reused) == (0, 8)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["rendered"], manifest["reused"]) == (0, 8)
+    assert {f["path"]: f for f in manifest["files"]} == before
+    for path, inode in inodes.items():
+        assert (out / path).stat().st_ino == inode, path
+    assert "run-1" in (out / "2026-07-01" / "E2.html").read_text()
+
+    # One statement's rows change: that page alone is rendered again, from the new publish.
+    with duckdb.connect(str(tiny_bi)) as con:
+        con.execute(
+            "update marts.mart_commission_statements set payout_amount = payout_amount + 1 "
+            "where employee_id = 'E2' and quarter_start = '2026-07-01'"
+        )
+    third = render_statements(tiny_bi, out, run_id="run-3")
+    assert (third.rendered, third.reused) == (1, 7)
+    changed = {
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*.html")
+        if p.name != "index.html" and p.stat().st_ino != inodes[p.relative_to(out).as_posix()]
+    }
+    assert changed == {"2026-07-01/E2.html"}
+    page = (out / "2026-07-01" / "E2.html").read_text()
+    assert "run-3" in page
+    files = {f["path"]: f for f in json.loads((out / "manifest.json").read_text())["files"]}
+    assert files["2026-07-01/E2.html"]["input_hash"] != before["2026-07-01/E2.html"]["input_hash"]
+    assert files["2026-07-01/E2.html"]["rendered_from_sha256"] == third.source.sha256
+    assert files["2026-07-01/E1.html"] == before["2026-07-01/E1.html"]
+
+
+def test_a_new_renderer_or_a_missing_page_renders_again(tiny_bi, tmp_path, monkeypatch):
+    import orchestration.lib.statements.render as render
+
+    out = tmp_path / "out"
+    render_statements(tiny_bi, out)
+    # A page gone from the previous folder is rendered, not lost.
+    (out / "2026-07-01" / "E1.html").unlink()
+    result = render_statements(tiny_bi, out)
+    assert (result.rendered, result.reused) == (1, 7)
+    assert (out / "2026-07-01" / "E1.html").is_file()
+    # A change to the templates or the filters (the renderer's hash) renders every page.
+    monkeypatch.setattr(render, "renderer_hash", lambda: "another renderer")
+    result = render_statements(tiny_bi, out)
+    assert (result.rendered, result.reused) == (8, 0)
+
+
+def test_the_renderer_hash_covers_this_module_and_the_templates():
+    from orchestration.lib.statements.render import TEMPLATES, renderer_hash
+
+    assert len(renderer_hash()) == 64 and renderer_hash() == renderer_hash()
+    assert any(TEMPLATES.glob("*.j2"))

@@ -42,10 +42,15 @@ def commission_statements(
         )
     except StatementsError as error:
         raise dg.Failure(description=str(error), allow_retries=False) from error
-    context.log.info(f"{result.count} statements written to {result.out_dir}")
+    context.log.info(
+        f"{result.count} statements in {result.out_dir}: {result.rendered} rendered, "
+        f"{result.reused} unchanged since the previous render"
+    )
     return dg.MaterializeResult(
         metadata={
             "statements": result.count,
+            "statements_rendered": result.rendered,
+            "statements_unchanged": result.reused,
             "output": dg.MetadataValue.path(str(result.out_dir)),
             "total_payout": float(result.total_payout),
             **{f"total_{name}": float(value) for name, value in result.totals.items()},

@@ -23,11 +23,19 @@ a symlink is renamed over the output path (``os.replace``), so a reader sees the
 statements or the new ones, never a mix (the previous folder is kept until the next render).
 ``manifest.json`` and every page's footer name the published file they come from (path,
 modification time, size, SHA-256, publish run).
+
+Only statements whose rows changed are rendered again: ``manifest.json`` keeps, per page, the
+SHA-256 of everything the page is made of (its template context: the statement, its lines,
+tiers, adjustments and the names it links to) and of the renderer (this module and the
+templates). A page whose hash equals the previous render's is hard-linked into the new folder
+as it is, footer included (it names the publish it was rendered from, whose numbers for that
+page are the ones published now); locked quarters therefore keep their pages.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -143,6 +151,9 @@ class RenderResult:
     source: Source
     # the sums of TOTALS over every statement (earned, SPIFFs, draws paid and recovered)
     totals: dict[str, Decimal] = field(default_factory=dict)
+    # pages rendered by this run, and pages kept from the previous render (rows unchanged)
+    rendered: int = 0
+    reused: int = 0
 
 
 # ------------------------------------------------------------------------- reading the file
@@ -547,6 +558,60 @@ def environment() -> jinja2.Environment:
     return env
 
 
+# ------------------------------------------------------------------------ what a page is
+
+
+def renderer_hash() -> str:
+    """SHA-256 of what turns rows into pages: this module (its filters) and the templates."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(p for p in TEMPLATES.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(TEMPLATES).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    raise TypeError(f"cannot hash {type(value).__name__} {value!r}")
+
+
+def input_hash(context: dict, renderer: str) -> str:
+    """SHA-256 of a page's template context (every row it shows) and the renderer's hash."""
+    text = json.dumps(context, sort_keys=True, default=_canonical, separators=(",", ":"))
+    return hashlib.sha256(f"{renderer}\n{text}".encode()).hexdigest()
+
+
+def previous_pages(out_dir: Path) -> dict[str, dict]:
+    """The previous render's pages by path (with their input hash), {} when there is none or
+    it predates input hashes."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {
+        entry["path"]: entry
+        for entry in manifest.get("files", [])
+        if isinstance(entry, dict) and entry.get("input_hash") and entry.get("path")
+    }
+
+
+def _reuse(previous: Path, page: Path) -> bool:
+    """Hard-link (else copy) the previous page into the new folder; False if it is gone."""
+    page.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(previous, page)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        shutil.copy2(previous, page)
+    return True
+
+
 # ----------------------------------------------------------------------- the output folder
 
 
@@ -630,9 +695,28 @@ def render_statements(
         _check_replaceable(out_dir)
         version = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}{VERSION_SUFFIX}")
         try:
+            renderer = renderer_hash()
+            before = previous_pages(out_dir)
+            pages = {}
+            reused = 0
             for context in statements:
+                digest = input_hash(context, renderer)
+                kept = before.get(context["path"])
+                if (
+                    kept
+                    and kept["input_hash"] == digest
+                    and _reuse(out_dir / context["path"], version / context["path"])
+                ):
+                    pages[context["path"]] = kept
+                    reused += 1
+                    continue
                 text = page.render(**context, source=source, rendered_at=rendered_at)
                 _write(version / context["path"], text)
+                pages[context["path"]] = {
+                    "input_hash": digest,
+                    "rendered_at": rendered_at,
+                    "rendered_from_sha256": source.sha256,
+                }
             quarters = defaultdict(list)
             for context in statements:
                 quarters[context["statement"]["quarter_start"]].append(context)
@@ -651,6 +735,8 @@ def render_statements(
                 "source": source.as_json(),
                 "rendered_at": rendered_at,
                 "statements": len(statements),
+                "rendered": len(statements) - reused,
+                "reused": reused,
                 "total_payout": str(total_payout),
                 "totals": {name: str(value) for name, value in totals.items()},
                 "files": [
@@ -661,6 +747,9 @@ def render_statements(
                         "payout_amount": str(c["statement"]["payout_amount"]),
                         "is_locked": bool(c["statement"]["is_locked"]),
                         "ledger_hash": c["statement"]["ledger_hash"],
+                        "input_hash": pages[c["path"]]["input_hash"],
+                        "rendered_at": pages[c["path"]]["rendered_at"],
+                        "rendered_from_sha256": pages[c["path"]].get("rendered_from_sha256"),
                     }
                     for c in statements
                 ],
@@ -677,4 +766,6 @@ def render_statements(
         seconds=time.monotonic() - started,
         source=source,
         totals=totals,
+        rendered=len(statements) - reused,
+        reused=reused,
     )
