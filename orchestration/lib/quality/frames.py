@@ -1,26 +1,22 @@
-"""The frames of a raw object's Great Expectations suite, read from the working DuckDB.
+"""The frames of a raw object's Great Expectations suite, as queries on the working DuckDB.
 
 A raw object is validated as its current records (``current_records_sql``); a derived frame's
 SQL names other objects as ``{source/Object}``, and ``ValuesOf`` value sets are read at run
-time, once per run when the caller passes the same ``values`` cache for every object. Only the
-columns the expectations and failing-row samples need are read, and lazily: a batch's data is a
-``Reader`` that runs one query per part of its suite (``gx_chunks.plan``), that part's columns
-only, fetched in slices of about ``gx_chunks.CHUNK_ROWS`` rows, so no frame is held whole.
+time, once per run when the caller passes the same ``values`` cache for every object. A
+batch's data is a ``Query`` selecting only the columns the expectations and failing-row samples
+need; GX runs the expectations on it in DuckDB (``runner.py``), so no frame comes into Python.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import duckdb
-import pandas as pd
 
 from ingestion.contract import OBJECTS_BY_FOLDER, SourceObject
 from ingestion.expectations import Expectation, Frame, ValuesOf
-from orchestration.lib.quality import chunks as gx_chunks
-from orchestration.lib.quality.chunks import Part, Reader, referenced_columns
-from orchestration.lib.quality.runner import Batch
+from orchestration.lib.quality.runner import Batch, Query, referenced_columns
 from spm_common.schemas import RAW_SCHEMA
 from spm_common.sql import quote_ident
 
@@ -90,7 +86,6 @@ def own_rows_sql(frame: Frame, source: str, available: Sequence[str]) -> str:
 
 
 ValueSets = dict[ValuesOf, list]
-VECTOR_ROWS = 2048  # rows of a DuckDB vector, the unit ``fetch_df_chunk`` counts in
 
 
 def values_of(con: duckdb.DuckDBPyConnection, value_set: ValuesOf) -> list:
@@ -128,7 +123,7 @@ def read_batches(
     frames: Sequence[Frame],
     values: ValueSets | None = None,
 ) -> list[Batch]:
-    """Each frame's DataFrame from DuckDB; ``sql`` None means the object's current records.
+    """Each frame as a query on ``con``; ``sql`` None means the object's current records.
     ``values`` caches the ``ValuesOf`` sets read so far (share it across the objects of a run)."""
     values = {} if values is None else values
     own_source = f"({current_records_sql(obj)})"
@@ -137,53 +132,11 @@ def read_batches(
     for frame in frames:
         if frame.sql is None:
             sql = own_rows_sql(frame, own_source, own_columns)
-            available = [*own_columns, *frame.computed]
         else:
             sql = expand(frame.sql)
-            empty = con.execute(f"select * from ({sql}) as derived limit 0")
-            available = [d[0] for d in empty.description]
+        available = [
+            d[0] for d in con.execute(f"select * from ({sql}) as frame limit 0").description
+        ]
         expectations = _resolve(con, frame.expectations, values)
-        batches.append(Batch(frame.name, reader(con, sql, available), expectations, frame.row_id))
+        batches.append(Batch(frame.name, Query(sql, available, con), expectations, frame.row_id))
     return batches
-
-
-def part_sql(sql: str, part: Part, available: Sequence[str]) -> list[str]:
-    """The queries reading a part's columns of a frame (those it has), in order.
-
-    A part grouped by columns (a uniqueness expectation) is read in two queries so that no
-    query sorts the whole frame: the rows whose values there occur once, in any order (no two
-    of them can fail together), then the rows whose values repeat, sorted by them, so that
-    equal values are read one after another and ``gx_chunks.chunks`` keeps them together.
-    Between them every row is read once: GX counts each row as it would in one frame.
-    """
-    columns = [c for c in dict.fromkeys(part.columns) if c in available]
-    items = ", ".join(quote_ident(c) for c in columns) or "1 as no_columns"
-    group = [quote_ident(c) for c in part.group_by if c in columns]
-    if not group:
-        return [f"select {items} from ({sql}) as frame"]
-    counted = (
-        f"(select {items}, count(*) over (partition by {', '.join(group)}) as _spm_repeats "
-        f"from ({sql}) as frame) as counted"
-    )
-    order = ", ".join(f"{c} nulls last" for c in group)
-    return [
-        f"select {items} from {counted} where _spm_repeats = 1",
-        f"select {items} from {counted} where _spm_repeats > 1 order by {order}",
-    ]
-
-
-def reader(con: duckdb.DuckDBPyConnection, sql: str, available: Sequence[str]) -> Reader:
-    """Reads a part of the frame ``sql`` in slices of about ``CHUNK_ROWS`` rows (at least one
-    DuckDB vector), the first one even when empty. Runs on ``con`` when iterated: read one
-    part to its end before another query on the connection."""
-
-    def read(part: Part) -> Iterator[pd.DataFrame]:
-        vectors = max(1, gx_chunks.CHUNK_ROWS // VECTOR_ROWS)
-        first = True
-        for query in part_sql(sql, part, available):
-            result = con.execute(query)
-            while not (data := result.fetch_df_chunk(vectors)).empty or first:
-                yield data
-                first = False
-
-    return read

@@ -1,4 +1,4 @@
-"""Run Great Expectations 1.x suites on pandas DataFrames and write their Data Docs.
+"""Run Great Expectations 1.x suites where the data are, and write their Data Docs.
 
 GX is imported on first use only (the import costs seconds) with its analytics off, and one
 ephemeral context per Data Docs folder serves every suite of the process (a Dagster run).
@@ -8,57 +8,60 @@ index is not rebuilt: that re-renders every result of the run). ``validate`` doe
 suite. GX's own failures (an expectation that raised) are reported as failed error-level
 expectations, never as passes.
 
-Memory does not grow with the table: a batch read from the warehouse (``Batch.data`` a
-``Reader``) is validated in parts and chunks (``chunks.py``), the chunks' results merged into
-one validation result per frame, stored for Data Docs as if GX had seen the whole frame. A
-``Batch`` whose data is a DataFrame (already in memory) is validated whole.
+A batch read from the warehouse (``Batch.data`` a ``Query``) is validated by GX's SQL execution
+engine on the run's own DuckDB connection (through SQLAlchemy and ``duckdb-engine``): every
+expectation becomes a query, no row comes into Python but the failing rows GX samples (with
+the batch's row id, ``_source_file`` and ``_source_line``). A ``Batch`` whose data is a
+DataFrame (already in memory) is validated by GX's pandas engine.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime
 import functools
 import importlib.util
 import operator
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import duckdb
 import pandas as pd
 
 from ingestion.expectations import Expectation, Severity, Where
-from orchestration.lib.quality.chunks import (
-    SAMPLE_SIZE,
-    Part,
-    Reader,
-    chunks,
-    columns_of,
-    exception,
-    merge,
-    plan,
-)
+from spm_common.sql import quote_ident
 
 DOCS_SITE = "spm"
+WAREHOUSE_SOURCE = "warehouse"
+SAMPLE_SIZE = 20  # failing values and rows GX returns per expectation
 OBSERVED_VALUES_SHOWN = 5
 KEEP_RUNS = 30  # Data Docs pages kept per validation
 POSITION = "spm_position"  # meta key: the expectation's index in its batch
 
 
 @dataclass(frozen=True)
+class Query:
+    """A frame in the warehouse: the SQL that selects it, the columns it has, the connection."""
+
+    sql: str
+    columns: Sequence[str]
+    connection: duckdb.DuckDBPyConnection
+
+
+@dataclass(frozen=True)
 class Batch:
     """One frame to validate: its rows, resolved expectations and the columns naming a row.
 
-    ``data`` is the frame itself (validated whole) or a ``Reader`` (validated in chunks)."""
+    ``data`` is the frame itself (pandas) or a ``Query`` (validated in the warehouse)."""
 
     frame: str
-    data: pd.DataFrame | Reader
+    data: pd.DataFrame | Query
     expectations: Sequence[Expectation]
     row_id: Sequence[str] = ()
 
@@ -107,6 +110,30 @@ class SuiteResult:
             if failure.frame in self.docs_pages:
                 return self.docs_pages[failure.frame]
         return next(iter(self.docs_pages.values()), None)
+
+
+def exception(result: Any) -> str | None:
+    """GX's message when evaluating the expectation raised; its shape varies by failure."""
+    info = result.exception_info or {}
+    entries = [info] if "raised_exception" in info else list(info.values())
+    messages = [e.get("exception_message") for e in entries if e.get("raised_exception")]
+    return "; ".join(sorted({str(m) for m in messages})) or None
+
+
+def columns_of(expectation: Expectation) -> list[str]:
+    """The columns an expectation is about (not those of its row condition)."""
+    kwargs = expectation.kwargs
+    columns = [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+    return columns + list(kwargs.get("column_list") or [])
+
+
+def referenced_columns(expectations: Iterable[Expectation]) -> list[str]:
+    """Columns an expectation reads, row conditions included, in first-seen order."""
+    names: list[str] = []
+    for expectation in expectations:
+        names += columns_of(expectation)
+        names += [condition.column for condition in expectation.kwargs.get("row_condition") or ()]
+    return list(dict.fromkeys(names))
 
 
 @functools.cache
@@ -165,6 +192,53 @@ def _context(docs_dir: str) -> Any:
     return context
 
 
+class _Dialect(str):
+    """A dialect name as GX's ``GXSqlDialect`` members present it (``.value``)."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def persist_duckdb_connections() -> None:
+    """Let GX's SQL engine keep one connection open on DuckDB, as it does for SQLite.
+
+    GX 1.24 (``SqlAlchemyExecutionEngine``) opens a connection per metric query and reads the
+    result after closing it; DuckDB's cursor is gone by then, and every expectation fails with
+    "list index out of range" (MetricResolutionError; GX issues #10738, #11579). GX keeps one
+    persisted connection for the dialects named in ``_PERSISTED_CONNECTION_DIALECTS`` (SQLite,
+    and in-memory databases); this adds ``duckdb`` to them. Checked by tests/e2e/test_gx_sql.py:
+    without it nothing passes."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
+
+    dialects = engine._PERSISTED_CONNECTION_DIALECTS
+    if "duckdb" not in {getattr(d, "value", d) for d in dialects}:
+        engine._PERSISTED_CONNECTION_DIALECTS = (*dialects, _Dialect("duckdb"))
+
+
+_bound: dict[int, duckdb.DuckDBPyConnection] = {}  # id(context) -> its warehouse connection
+
+
+def _warehouse_source(context: Any, connection: duckdb.DuckDBPyConnection) -> Any:
+    """The context's SQL data source on ``connection`` (a cursor of it per SQLAlchemy
+    connection: the run's own DuckDB, no second open of the file), replaced when the
+    connection changes."""
+    import duckdb_engine
+
+    persist_duckdb_connections()
+    if _bound.get(id(context)) is connection:
+        return context.data_sources.get(WAREHOUSE_SOURCE)
+    with contextlib.suppress(Exception):  # not there yet: nothing to delete
+        context.data_sources.delete(WAREHOUSE_SOURCE)
+    source = context.data_sources.add_sql(
+        WAREHOUSE_SOURCE,
+        connection_string="duckdb:///:memory:",
+        kwargs={"creator": lambda: duckdb_engine.ConnectionWrapper(connection.cursor())},
+    )
+    _bound[id(context)] = connection
+    return source
+
+
 def _camel(expectation_type: str) -> str:
     return "".join(part.capitalize() for part in expectation_type.split("_"))
 
@@ -209,139 +283,133 @@ def build_expectation(expectation: Expectation, position: int) -> Any:
 
 
 def _validation_definition(
-    context: Any,
-    name: str,
-    expectations: Sequence[Expectation],
-    positions: Sequence[int] = (),
-    asset_name: str | None = None,
+    context: Any, name: str, expectations: Sequence[Expectation], data: Any
 ) -> Any:
-    """A validation definition named ``name`` over a whole-DataFrame batch of the data asset
-    ``asset_name`` (default ``name``), rebuilt each run so value sets read at run time are
-    current. ``positions``: the expectations' positions in their batch (default: their order)."""
-    source = context.data_sources.get(DOCS_SITE)
-    asset_name = asset_name or name
-    if asset_name in source.get_asset_names():
-        asset = source.get_asset(asset_name)
-        batch_definition = asset.get_batch_definition("whole")
-    else:
-        batch_definition = source.add_dataframe_asset(
-            asset_name
-        ).add_batch_definition_whole_dataframe("whole")
+    """A validation definition named ``name`` of the suite ``name`` over the batch definition
+    ``data``, rebuilt each run so value sets read at run time are current."""
     for store in (context.validation_definitions, context.suites):
         with contextlib.suppress(Exception):  # not there yet: nothing to delete
             store.delete(name)
     # Built whole, then stored once (a stored suite re-saves itself at every expectation added).
-    positions = positions or range(len(expectations))
-    built = [build_expectation(e, p) for p, e in zip(positions, expectations, strict=True)]
+    built = [build_expectation(e, p) for p, e in enumerate(expectations)]
     suite = context.suites.add(gx().ExpectationSuite(name=name, expectations=built))
     return context.validation_definitions.add(
-        gx().ValidationDefinition(name=name, data=batch_definition, suite=suite)
+        gx().ValidationDefinition(name=name, data=data, suite=suite)
     )
-
-
-# ------------------------------------------------------------------------ parts and chunks
-
-
-def _read(batch: Batch, part: Part) -> Iterator[pd.DataFrame]:
-    """A part's chunks: a DataFrame batch whole, a ``Reader`` batch in chunks."""
-    if isinstance(batch.data, pd.DataFrame):
-        yield batch.data
-    else:
-        yield from chunks(batch.data(part), part)
-
-
-# ------------------------------------------------------------------------------- merging
-
-
-def _sample(batch: Batch, expectation: Expectation, chunk: pd.DataFrame, result: Any) -> Any:
-    """The failing rows of a chunk GX named (row id and the expectation's columns), if any."""
-    indexes = (result.result or {}).get("partial_unexpected_index_list") or []
-    if not indexes or any(isinstance(i, dict) for i in indexes):
-        return None
-    shown = list(dict.fromkeys([*batch.row_id, *columns_of(expectation)]))
-    return chunk.loc[indexes, [c for c in shown if c in chunk.columns]]
 
 
 # ------------------------------------------------------------------------------- running
 
 
+def _sample(batch: Batch, expectation: Expectation, result: Any) -> pd.DataFrame | None:
+    """The failing rows GX named: the row id and the expectation's columns, as GX returned them
+    (``unexpected_index_column_names`` rows), or looked up in a DataFrame batch by index."""
+    indexes = (result.result or {}).get("partial_unexpected_index_list") or []
+    if not indexes:
+        return _duplicate_rows(batch, expectation)
+    shown = list(dict.fromkeys([*batch.row_id, *columns_of(expectation)]))
+    if all(isinstance(i, dict) for i in indexes):
+        rows = pd.DataFrame(indexes[:SAMPLE_SIZE])
+        return rows[[c for c in shown if c in rows.columns]]
+    if isinstance(batch.data, pd.DataFrame) and not any(isinstance(i, dict) for i in indexes):
+        frame = batch.data
+        return frame.loc[indexes[:SAMPLE_SIZE], [c for c in shown if c in frame.columns]]
+    return None
+
+
+# SQL a row condition's operators become; values are bound as parameters.
+SQL_OPERATORS = {"==": "=", "!=": "<>", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
+COMPOUND_UNIQUE = "expect_compound_columns_to_be_unique"
+
+
+def _duplicate_rows(batch: Batch, expectation: Expectation) -> pd.DataFrame | None:
+    """The failing rows of a compound uniqueness rule on a ``Query`` batch, read in DuckDB.
+
+    GX's SQL engine counts them but names none (its pandas engine does): the rows whose values
+    of ``column_list`` occur more than once, with GX's ``ignore_row_if`` and row condition."""
+    query = batch.data
+    if not isinstance(query, Query) or expectation.type != COMPOUND_UNIQUE:
+        return None
+    columns = [quote_ident(c) for c in columns_of(expectation)]
+    shown = list(dict.fromkeys([*batch.row_id, *columns_of(expectation)]))
+    shown = [c for c in shown if c in query.columns]
+    ignore = expectation.kwargs.get("ignore_row_if", "all_values_are_missing")
+    missing = {
+        "all_values_are_missing": " and ".join(f"{c} is null" for c in columns),
+        "any_value_is_missing": " or ".join(f"{c} is null" for c in columns),
+    }.get(ignore)
+    filters, parameters = ([f"not ({missing})"] if missing else []), []
+    for condition in expectation.kwargs.get("row_condition") or ():
+        if condition.operator == "is not null":
+            filters.append(f"{quote_ident(condition.column)} is not null")
+        else:
+            filters.append(f"{quote_ident(condition.column)} {SQL_OPERATORS[condition.operator]} ?")
+            parameters.append(condition.value)
+    where = f"where {' and '.join(filters)}" if filters else ""
+    sql = (
+        f"select {', '.join(quote_ident(c) for c in shown)} from ({query.sql}) as frame {where} "
+        f"qualify count(*) over (partition by {', '.join(columns)}) > 1 limit {SAMPLE_SIZE}"
+    )
+    return query.connection.execute(sql, parameters).df()
+
+
+def _batch_definition(context: Any, name: str, batch: Batch) -> tuple[Any, dict[str, Any]]:
+    """The whole-data batch definition of ``batch`` (a data asset named ``name``, replaced each
+    run) and the batch parameters its run needs."""
+    if isinstance(batch.data, pd.DataFrame):
+        source = context.data_sources.get(DOCS_SITE)
+        if name not in source.get_asset_names():
+            source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("whole")
+        definition = source.get_asset(name).get_batch_definition("whole")
+        return definition, {"dataframe": batch.data}
+    source = _warehouse_source(context, batch.data.connection)
+    if name in source.get_asset_names():
+        source.delete_asset(name)
+    asset = source.add_query_asset(name, query=batch.data.sql)
+    return asset.add_batch_definition_whole_table("whole"), {}
+
+
 def _validate_batch(context: Any, name: str, batch: Batch) -> tuple[Any, int, dict[int, Any]]:
-    """GX's result of one batch (its parts' chunks merged, stored under ``name`` for Data
-    Docs), its row count and the failing rows sampled per expectation position."""
-    merged: dict[int, Any] = {}
-    samples: dict[int, list[pd.DataFrame]] = {}
-    rows: int | None = None
-    last: Any = None
-    for number, part in enumerate(plan(batch.expectations, batch.row_id)):
-        expectations = [batch.expectations[p] for p in part.positions]
-        definition = _validation_definition(
-            context, f"{name}.part{number}", expectations, part.positions, asset_name=name
-        )
-        part_rows = 0
-        for chunk in _read(batch, part):
-            part_rows += len(chunk)
-            last = definition.run(
-                batch_parameters={"dataframe": chunk},
-                result_format={
-                    "result_format": "SUMMARY",
-                    "partial_unexpected_count": SAMPLE_SIZE,
-                },
-            )
-            with contextlib.suppress(Exception):  # only the merged result is kept
-                context.validation_results_store.remove_key(
-                    _result_key(context, definition.name, last.meta["run_id"])
-                )
-            for result in last.results:
-                position = result.expectation_config.meta[POSITION]
-                merged[position] = merge(merged.get(position), result)
-                taken = sum(len(s) for s in samples.get(position, []))
-                if result.success or taken >= SAMPLE_SIZE:
-                    continue
-                sample = _sample(batch, batch.expectations[position], chunk, result)
-                if sample is not None:
-                    samples.setdefault(position, []).append(sample.head(SAMPLE_SIZE - taken))
-        rows = part_rows if rows is None else rows
-    ordered = [merged[p] for p in sorted(merged)]
-    run_id = gx().RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
-    meta = {**last.meta, "run_id": run_id, "validation_time": run_id.run_time}
-    outcome = last.__class__(
-        success=all(r.success for r in ordered),
-        results=ordered,
-        suite_name=name,
-        suite_parameters=last.suite_parameters,
-        statistics=_statistics(ordered),
-        meta=meta,
-        batch_id=last.batch_id,
+    """GX's result of one batch (stored under ``name`` for Data Docs), its row count and the
+    failing rows sampled per expectation position."""
+    data, parameters = _batch_definition(context, name, batch)
+    definition = _validation_definition(context, name, batch.expectations, data)
+    row_id = [c for c in batch.row_id if c in _columns(batch)]
+    index_columns = {"unexpected_index_column_names": row_id} if row_id else {}
+    outcome = definition.run(
+        batch_parameters=parameters,
+        result_format={
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": SAMPLE_SIZE,
+            **index_columns,
+        },
     )
-    _store(context, name, outcome, run_id)
-    return outcome, rows or 0, {p: pd.concat(s) for p, s in samples.items()}
+    samples = {}
+    for result in outcome.results:
+        position = result.expectation_config.meta[POSITION]
+        if (
+            not result.success
+            and (sample := _sample(batch, batch.expectations[position], result)) is not None
+        ):
+            samples[position] = sample
+    return outcome, _row_count(batch, outcome.results), samples
 
 
-def _statistics(results: Sequence[Any]) -> dict[str, Any]:
-    evaluated = len(results)
-    successful = sum(bool(r.success) for r in results)
-    return {
-        "evaluated_expectations": evaluated,
-        "successful_expectations": successful,
-        "unsuccessful_expectations": evaluated - successful,
-        "success_percent": successful / evaluated * 100 if evaluated else None,
-    }
+def _columns(batch: Batch) -> list[str]:
+    return list(batch.data.columns)
 
 
-def _store(context: Any, name: str, outcome: Any, run_id: Any) -> None:
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    suite_id = ExpectationSuiteIdentifier(name=name)
-    context.validation_results_store.store_validation_results(
-        suite_validation_result=outcome,
-        suite_validation_result_identifier=ValidationResultIdentifier(
-            batch_identifier=outcome.batch_id, expectation_suite_identifier=suite_id, run_id=run_id
-        ),
-        expectation_suite_identifier=suite_id,
-    )
+def _row_count(batch: Batch, results: Sequence[Any]) -> int:
+    """The batch's rows: GX's element count of an expectation over every row, else counted."""
+    for result in results:
+        kwargs = result.expectation_config.kwargs
+        count = (result.result or {}).get("element_count")
+        if count is not None and not kwargs.get("row_condition"):
+            return int(count)
+    if isinstance(batch.data, pd.DataFrame):
+        return len(batch.data)
+    query = f"select count(*) from ({batch.data.sql}) as frame"
+    return int(batch.data.connection.execute(query).fetchone()[0])
 
 
 def run_suite(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResult:
