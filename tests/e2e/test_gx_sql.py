@@ -19,7 +19,7 @@ from ingestion.expectations import Where, error, raw_suite, warning
 from ingestion.loader import ensure_raw_table
 from orchestration.defs.quality import checks as quality_checks
 from orchestration.lib.quality import runner as gx_runner
-from orchestration.lib.quality.frames import read_batches
+from orchestration.lib.quality.frames import read_batches, warehouse_connection
 from spm_common.sql import quote_ident
 
 STAMP = datetime(2025, 3, 1, 10, 0)
@@ -77,7 +77,7 @@ def warehouse(tmp_path: Path) -> Path:
 
 def validate(path: Path, folder: str) -> gx_runner.SuiteResult:
     obj = OBJECTS_BY_FOLDER[folder]
-    with duckdb.connect(str(path), read_only=True) as con:
+    with warehouse_connection(path, "1GB") as con:
         batches = read_batches(con, obj, raw_suite(obj), {})
         return gx_runner.run_suite(quality_checks.raw_suite_name(obj), batches, path.parent)
 

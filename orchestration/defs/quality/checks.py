@@ -3,10 +3,10 @@
 One check named ``great_expectations`` per raw object (``raw/<source>/<object>``), its suite
 declared beside the source contract (``ingestion/expectations.py``). The checks are the specs
 of one multi-asset check, so a run validates every selected suite in one Dagster step,
-``raw_great_expectations``: it opens the working DuckDB once (read-only), reads each object's
-current records once (a ``ValuesOf`` value set once per run), runs the suites with GX on pandas
-in one GX context, writes the Data Docs pages of all suites in one build and reports, per
-object, the check result (``results.py``):
+``raw_great_expectations``: it opens the working DuckDB once (read-only), computes each frame of
+an object's current records once (a ``ValuesOf`` value set once per run), runs the suites with
+GX's SQL engine in DuckDB in one GX context, writes the Data Docs pages of all suites in one
+build and reports, per object, the check result (``results.py``):
 
 - passed when no expectation failed; else severity ERROR when an error-level expectation failed,
   WARN when only warnings failed;
@@ -36,8 +36,14 @@ from ingestion.expectations import Frame, raw_suite
 from orchestration.defs.quality.results import CHECK_NAME, check_result, crashed_result
 from orchestration.defs.resources import SpmSettings
 from orchestration.lib.dagster.keys import raw_asset_key
-from orchestration.lib.quality.frames import ValueSets, objects_read, read_batches
+from orchestration.lib.quality.frames import (
+    ValueSets,
+    objects_read,
+    read_batches,
+    warehouse_connection,
+)
 from orchestration.lib.quality.runner import SuiteResult, build_docs, run_suite
+from spm_common.settings import duckdb_memory_limit
 
 STEP_NAME = "raw_great_expectations"
 DOCS_FOLDER = "gx_data_docs"
@@ -68,7 +74,7 @@ def _validate_all(
     seconds: dict[str, float] = {}
     values: ValueSets = {}
     try:
-        with settings.connect_warehouse(read_only=True) as con:
+        with warehouse_connection(settings.warehouse_path, duckdb_memory_limit()) as con:
             for obj in objects:
                 start = time.perf_counter()
                 try:

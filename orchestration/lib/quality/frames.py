@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 
@@ -18,7 +19,27 @@ from ingestion.contract import OBJECTS_BY_FOLDER, SourceObject
 from ingestion.expectations import Expectation, Frame, ValuesOf
 from orchestration.lib.quality.runner import Batch, Query, referenced_columns
 from spm_common.schemas import RAW_SCHEMA
-from spm_common.sql import quote_ident
+from spm_common.sql import quote_ident, sql_literal
+
+WAREHOUSE_ALIAS = "warehouse"
+
+
+def warehouse_connection(path: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse attached read-only as its default database.
+
+    The gate never writes the warehouse; the frames it validates are written to the
+    connection's own ``memory`` database (``runner._materialized``), which a read-only
+    connection to the file could not do. Fails like ``duckdb.connect`` when the file cannot
+    be opened."""
+    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit})
+    try:
+        con.execute(f"attach {sql_literal(str(path))} as {WAREHOUSE_ALIAS} (read_only)")
+        con.execute(f"use {WAREHOUSE_ALIAS}")
+    except Exception:
+        con.close()
+        raise
+    return con
+
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+/[A-Za-z_]+)\}")
 

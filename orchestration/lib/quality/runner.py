@@ -24,7 +24,7 @@ import operator
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -369,9 +369,44 @@ def _batch_definition(context: Any, name: str, batch: Batch) -> tuple[Any, dict[
     return asset.add_batch_definition_whole_table("whole"), {}
 
 
+FRAME_TABLE = "memory.main.spm_gx_frame"  # the connection's own in-memory database
+
+
+@contextlib.contextmanager
+def _materialized(batch: Batch) -> Iterator[Batch]:
+    """A ``Query`` batch over a table holding its frame, dropped afterwards.
+
+    GX's SQL engine sends a query per metric (counts, unexpected values, failing rows: a
+    dozen or more per expectation), each over the batch's SQL; a frame of current records
+    (a window over the whole raw table) is computed once here instead. The table is in the
+    connection's in-memory database (``frames.warehouse_connection``: the warehouse is attached
+    read-only beside it), which DuckDB spills to disk beyond its memory limit and every cursor
+    GX opens sees. A connection without that database (a read-only connection to a file) is
+    queried as it is, each metric over the batch's SQL."""
+    if not isinstance(batch.data, Query):
+        yield batch
+        return
+    con = batch.data.connection
+    databases = con.execute("select database_name, readonly from duckdb_databases()").fetchall()
+    if ("memory", False) not in databases:
+        yield batch
+        return
+    con.execute(f"create or replace table {FRAME_TABLE} as {batch.data.sql}")
+    try:
+        query = Query(f"select * from {FRAME_TABLE}", batch.data.columns, con)
+        yield Batch(batch.frame, query, batch.expectations, batch.row_id)
+    finally:
+        con.execute(f"drop table if exists {FRAME_TABLE}")
+
+
 def _validate_batch(context: Any, name: str, batch: Batch) -> tuple[Any, int, dict[int, Any]]:
     """GX's result of one batch (stored under ``name`` for Data Docs), its row count and the
     failing rows sampled per expectation position."""
+    with _materialized(batch) as materialized:
+        return _validate(context, name, materialized)
+
+
+def _validate(context: Any, name: str, batch: Batch) -> tuple[Any, int, dict[int, Any]]:
     data, parameters = _batch_definition(context, name, batch)
     definition = _validation_definition(context, name, batch.expectations, data)
     row_id = [c for c in batch.row_id if c in _columns(batch)]
