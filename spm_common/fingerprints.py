@@ -1,11 +1,16 @@
 """Fingerprints of files, named once: a file's content hash (idempotent loads, the statements'
 source) and the digest of a listing of paths, sizes and modification times (the landing
-sensor's state, the dbt manifest's freshness)."""
+sensor's state, the dbt manifest's freshness); and of a DuckDB table's rows (whether a dbt
+build or a quality suite has anything new to read)."""
 
 import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
+
+import duckdb
+
+from spm_common.sql import quote_ident
 
 CHUNK = 1 << 20
 
@@ -35,3 +40,34 @@ def listing_digest(entries: list[Entry], **extra: object) -> str:
     removed, resized or touched."""
     payload: object = {**extra, "files": entries} if extra else entries
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+PROVENANCE = ("_source_file", "_source_line", "_file_hash", "_loaded_at")
+
+
+def table_signature(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """Row count and content hash of one table, computed in DuckDB; "missing" if absent.
+
+    A raw table (rows written only by the loader, each with its file's hash and load time):
+    the sum of the hashes of ``(_source_file, _source_line, _file_hash)`` and the latest
+    ``_loaded_at``, three columns read. Any other table: the sum of its whole rows' hashes.
+    Rows added, removed or reloaded change it, and so does a column added or retyped."""
+    described = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    if not described:
+        return "missing"
+    columns = {name for name, _ in described}
+    shape = hashlib.sha256(json.dumps(described).encode()).hexdigest()[:16]
+    relation = f"{quote_ident(schema)}.{quote_ident(table)}"
+    if set(PROVENANCE) <= columns:
+        content = (
+            "sum(hash(_source_file, _source_line, _file_hash))::varchar "
+            "|| '/' || coalesce(max(_loaded_at)::varchar, '')"
+        )
+    else:
+        content = "coalesce(sum(hash(t))::varchar, '')"
+    count, digest = con.execute(f"select count(*), {content} from {relation} as t").fetchone()
+    return f"{count}:{digest}:{shape}"

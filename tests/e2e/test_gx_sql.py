@@ -232,3 +232,41 @@ def test_without_a_persisted_duckdb_connection_gx_cannot_evaluate(warehouse, mon
     result = validate(warehouse, "salesforce/Opportunity")
     errors = [f for f in result.failures if f.frame == "records"]
     assert errors and all("list index out of range" in (f.error or "") for f in errors)
+
+
+def test_a_suite_with_nothing_new_reports_its_kept_verdict(warehouse):
+    settings = quality_checks.SpmSettings(warehouse=str(warehouse))
+    objects = [OBJECTS_BY_FOLDER["salesforce/Opportunity"]]
+    [first] = quality_checks.run_raw_checks(settings, objects)
+    [again] = quality_checks.run_raw_checks(settings, objects)
+    assert "unchanged" not in first.metadata and "unchanged" in again.metadata
+    assert (again.passed, again.severity) == (first.passed, first.severity)
+    for key in ("failed_expectations", "failing_rows_sample", "rows_validated", "data_docs"):
+        assert again.metadata[key] == first.metadata[key]
+    assert again.description.endswith(first.description)
+
+    # A new row (a new file) is something new: validated again, and the verdict follows it.
+    with duckdb.connect(str(warehouse)) as con:
+        insert(con, "salesforce/Opportunity", [opportunity(99, Amount=-5)], "delta.csv")
+    [after] = quality_checks.run_raw_checks(settings, objects)
+    assert "unchanged" not in after.metadata
+    assert "delta.csv" in after.metadata["failing_rows_sample"].value
+
+    # A value set's object counts too: a stage added there changes the Opportunity suite.
+    [kept] = quality_checks.run_raw_checks(settings, objects)
+    assert "unchanged" in kept.metadata
+    with duckdb.connect(str(warehouse)) as con:
+        stage = {"Id": "01J9", "ApiName": "Bogus5", "SortOrder": 9, "IsClosed": False,
+                 "IsWon": False, "ForecastCategoryName": "Pipeline", "DefaultProbability": 10,
+                 "SystemModstamp": STAMP}  # fmt: skip
+        insert(con, "salesforce/OpportunityStage", [stage], "stages2.csv")
+    [stages] = quality_checks.run_raw_checks(settings, objects)
+    assert "unchanged" not in stages.metadata
+    stage_rule = "| StageName | error | {} of 61 rows"
+    assert stage_rule.format(5) in after.metadata["failed_expectations"].value
+    assert stage_rule.format(4) in stages.metadata["failed_expectations"].value  # Bogus5 known
+
+    # A kept verdict whose Data Docs page is gone is validated again, for its page.
+    Path(stages.metadata["data_docs"].value.removeprefix("file://")).unlink()
+    [paged] = quality_checks.run_raw_checks(settings, objects)
+    assert "unchanged" not in paged.metadata

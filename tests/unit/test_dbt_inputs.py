@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.dbt import inputs
+from spm_common.fingerprints import table_signature
 
 SOURCES = [("raw", "opportunity"), ("ledger", "locks")]
 ENV = {"SPM_AS_OF_DATE": "2026-11-26", "SPM_WAREHOUSE": "/w/spm.duckdb"}
@@ -45,6 +46,7 @@ def test_the_same_inputs_give_the_same_fingerprint(con):
         "insert into ledger.locks values (date '2026-04-01')",
         "update ledger.locks set quarter_start = date '2025-10-01'",
         "drop table ledger.locks",
+        "alter table raw.opportunity add column Region varchar",
     ],
 )
 def test_a_source_change_changes_the_fingerprint(con, change):
@@ -59,8 +61,8 @@ def test_the_project_and_environment_are_inputs(con):
 
 
 def test_a_missing_table_has_a_signature_of_its_own(con):
-    assert inputs.table_signature(con, "raw", "nothing") == "missing"
-    assert inputs.table_signature(con, "raw", "opportunity").startswith("5:")
+    assert table_signature(con, "raw", "nothing") == "missing"
+    assert table_signature(con, "raw", "opportunity").startswith("5:")
 
 
 def test_the_state_round_trips_and_can_be_forgotten(con):

@@ -33,9 +33,11 @@ import dagster as dg
 
 from ingestion.contract import OBJECTS, OBJECTS_BY_FOLDER, SourceObject
 from ingestion.expectations import Frame, raw_suite
+from orchestration.defs.quality import results
 from orchestration.defs.quality.results import CHECK_NAME, check_result, crashed_result
 from orchestration.defs.resources import SpmSettings
 from orchestration.lib.dagster.keys import raw_asset_key
+from orchestration.lib.quality import verdicts
 from orchestration.lib.quality.frames import (
     ValueSets,
     objects_read,
@@ -48,6 +50,8 @@ from spm_common.settings import duckdb_memory_limit
 STEP_NAME = "raw_great_expectations"
 DOCS_FOLDER = "gx_data_docs"
 SLOWEST_LOGGED = 3
+# Besides the quality package: how a verdict is reported is part of what it depends on.
+ENGINE_SOURCES = (Path(results.__file__),)
 
 
 def docs_dir(settings: SpmSettings) -> Path:
@@ -66,29 +70,49 @@ def check_key(obj: SourceObject) -> dg.AssetCheckKey:
 # ------------------------------------------------------------------------------ running
 
 
+Outcome = SuiteResult | verdicts.Verdict | Exception
+
+
+def tables_read(obj: SourceObject) -> list[str]:
+    """The raw tables an object's suite reads: its own and those of other objects it names."""
+    frames = raw_suite(obj)
+    return sorted({obj.table, *(OBJECTS_BY_FOLDER[f].table for f in objects_read(frames))})
+
+
 def _validate_all(
-    settings: SpmSettings, objects: Sequence[SourceObject]
-) -> tuple[dict[str, SuiteResult | Exception], dict[str, float]]:
-    """Each object's suite result, or the exception that kept it from running, and its time."""
-    outcomes: dict[str, SuiteResult | Exception] = {}
+    settings: SpmSettings, objects: Sequence[SourceObject], kept: Mapping[str, verdicts.Verdict]
+) -> tuple[dict[str, Outcome], dict[str, str], dict[str, float]]:
+    """Each object's suite result (or the kept verdict, when nothing it reads changed; or the
+    exception that kept it from running), the fingerprints of those validated, and times."""
+    outcomes: dict[str, Outcome] = {}
+    fingerprints: dict[str, str] = {}
     seconds: dict[str, float] = {}
     values: ValueSets = {}
     try:
         with warehouse_connection(settings.warehouse_path, duckdb_memory_limit()) as con:
             for obj in objects:
                 start = time.perf_counter()
+                suite = raw_suite_name(obj)
                 try:
                     batches = read_batches(con, obj, raw_suite(obj), values)
-                    outcomes[obj.folder] = run_suite(
-                        raw_suite_name(obj), batches, docs_dir(settings)
-                    )
+                    current = verdicts.fingerprint(con, tables_read(obj), batches, ENGINE_SOURCES)
+                    previous = kept.get(suite)
+                    if (
+                        previous is not None
+                        and previous.fingerprint == current
+                        and previous.docs_page_exists()
+                    ):
+                        outcomes[obj.folder] = previous
+                    else:
+                        outcomes[obj.folder] = run_suite(suite, batches, docs_dir(settings))
+                        fingerprints[obj.folder] = current
                 except Exception as exc:  # a suite that cannot run fails its check, loudly
                     outcomes[obj.folder] = exc
                 seconds[obj.folder] = time.perf_counter() - start
     except Exception as exc:  # the warehouse could not be opened: no suite ran
         for obj in objects:
             outcomes.setdefault(obj.folder, exc)
-    return outcomes, seconds
+    return outcomes, fingerprints, seconds
 
 
 def run_raw_checks(
@@ -96,28 +120,43 @@ def run_raw_checks(
     objects: Iterable[SourceObject],
     log: logging.Logger | dg.DagsterLogManager | None = None,
 ) -> list[dg.AssetCheckResult]:
-    """The ``great_expectations`` results of the objects' suites, Data Docs written once."""
+    """The ``great_expectations`` results of the objects' suites, Data Docs written once; a
+    suite with nothing new to validate reports its kept verdict (``verdicts.py``)."""
     log = log or dg.get_dagster_logger()
     objects = list(objects)
-    outcomes, seconds = _validate_all(settings, objects)
+    kept = verdicts.read(docs_dir(settings))
+    outcomes, fingerprints, seconds = _validate_all(settings, objects, kept)
+    validated = [o for o in outcomes.values() if isinstance(o, SuiteResult)]
     start = time.perf_counter()
+    docs_written = True
     try:
-        build_docs([o for o in outcomes.values() if isinstance(o, SuiteResult)], docs_dir(settings))
+        build_docs(validated, docs_dir(settings))
     except Exception as exc:  # the verdicts stand without their pages
+        docs_written = False
         log.warning(f"Great Expectations Data Docs not written: {type(exc).__name__}: {exc}")
     slowest = sorted(seconds, key=seconds.__getitem__, reverse=True)[:SLOWEST_LOGGED]
     log.info(
-        f"{len(objects)} raw suites read and validated in {sum(seconds.values()):.1f} s "
+        f"{len(objects)} raw suites: {len(validated)} validated, "
+        f"{sum(isinstance(o, verdicts.Verdict) for o in outcomes.values())} unchanged, "
+        f"in {sum(seconds.values()):.1f} s "
         f"(slowest: {', '.join(f'{folder} {seconds[folder]:.1f} s' for folder in slowest)}), "
         f"Data Docs in {time.perf_counter() - start:.1f} s"
     )
     results = []
     for obj in objects:
         outcome, key = outcomes[obj.folder], raw_asset_key(obj.source, obj.name)
-        if isinstance(outcome, SuiteResult):
+        if isinstance(outcome, verdicts.Verdict):
+            results.append(outcome.result(key, CHECK_NAME))
+        elif isinstance(outcome, SuiteResult):
             results.append(check_result(key, outcome))
+            if docs_written:  # else validated again next time, for its page
+                kept = {
+                    **kept,
+                    raw_suite_name(obj): verdicts.Verdict.of(fingerprints[obj.folder], results[-1]),
+                }
         else:
             results.append(crashed_result(key, raw_suite_name(obj), outcome))
+    verdicts.write(docs_dir(settings), kept)
     return results
 
 

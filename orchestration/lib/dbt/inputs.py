@@ -7,10 +7,8 @@ and the ledger copy). Nothing else: the models use no clock of their own (``macr
 When none of these changed since the last build that succeeded for the same models, building
 again gives the same tables and the same test results.
 
-A source table's signature is computed in DuckDB: its row count and, for a raw table (rows
-written only by the loader, each with its file's hash and load time), the sum of the hashes of
-``(_source_file, _source_line, _file_hash)`` and the latest ``_loaded_at``; for any other table,
-the sum of the hashes of its whole rows. Rows added, removed or reloaded change it.
+A source table's signature is computed in DuckDB (``spm_common.fingerprints.table_signature``):
+rows added, removed or reloaded change it.
 
 The state of the last successful build is kept in the warehouse itself (``BUILD_STATE``, in the
 audit schema): the fingerprint, the run, which models and checks it built and what the checks
@@ -28,35 +26,10 @@ from typing import Any
 
 import duckdb
 
+from spm_common.fingerprints import table_signature
 from spm_common.schemas import AUDIT_SCHEMA
-from spm_common.sql import quote_ident
 
 BUILD_STATE = f"{AUDIT_SCHEMA}.dbt_build_state"
-PROVENANCE = ("_source_file", "_source_line", "_file_hash", "_loaded_at")
-
-
-def table_signature(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
-    """Row count and content hash of one table (see the module docstring); "missing" if absent."""
-    columns = {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()
-    }
-    if not columns:
-        return "missing"
-    relation = f"{quote_ident(schema)}.{quote_ident(table)}"
-    if set(PROVENANCE) <= columns:
-        content = (
-            "sum(hash(_source_file, _source_line, _file_hash))::varchar "
-            "|| '/' || coalesce(max(_loaded_at)::varchar, '')"
-        )
-    else:
-        content = "coalesce(sum(hash(t))::varchar, '')"
-    count, digest = con.execute(f"select count(*), {content} from {relation} as t").fetchone()
-    return f"{count}:{digest}"
 
 
 def fingerprint(

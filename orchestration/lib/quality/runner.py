@@ -465,11 +465,11 @@ def run_suite(suite: str, batches: Sequence[Batch], docs_dir: Path) -> SuiteResu
 
 def build_docs(results: Sequence[SuiteResult], docs_dir: Path) -> None:
     """Write the Data Docs pages of the results' validations in one build, set ``docs_pages``."""
+    keys = [key for result in results for key in result.result_keys.values()]
+    if not keys:  # nothing validated: no GX import, no context
+        return
     docs_dir.mkdir(parents=True, exist_ok=True)
     context = _context(str(docs_dir))
-    keys = [key for result in results for key in result.result_keys.values()]
-    if not keys:
-        return
     # Only these pages: rebuilding the index re-renders every result of the run.
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys, build_index=False)
     for result in results:
