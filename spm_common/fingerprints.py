@@ -3,14 +3,18 @@ source) and the digest of a listing of paths, sizes and modification times (the 
 sensor's state, the dbt manifest's freshness); and of a DuckDB table's rows (whether a dbt
 build or a quality suite has anything new to read)."""
 
+from __future__ import annotations
+
 import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spm_common.sql import quote_ident
+
+if TYPE_CHECKING:  # the connection is the caller's: spm_common imports no database driver
+    import duckdb
 
 CHUNK = 1 << 20
 
