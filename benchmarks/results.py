@@ -31,7 +31,10 @@ class CliRun:
 
 @dataclass
 class ScaleRun:
-    """One scale: its landing folder, the DuckDB floor, the full run and the nightly run."""
+    """One scale: its landing folder, the DuckDB floor, the full run and the nightly run; at
+    the fixed-cost scale also the runs after the full one with nothing new: ``settle`` (the
+    first, which builds again if the full run locked quarters into the payout ledger) and
+    ``warm`` (the one after it: the fixed cost a night with nothing new pays)."""
 
     scale: float
     landing_rows: int
@@ -40,6 +43,8 @@ class ScaleRun:
     floor_s: float
     full: CliRun
     nightly: CliRun | None = None
+    settle: CliRun | None = None
+    warm: CliRun | None = None
     delta_rows: int = 0
     generate_s: float = 0.0
     landing_source: str = "generated"
@@ -65,6 +70,13 @@ class Benchmark:
         if self.fixed is None:
             raise ValueError("no fixed-cost run")
         return self.fixed.full.wall_s
+
+    @property
+    def warm_s(self) -> float | None:
+        """The warm fixed cost: the run with nothing new at the fixed-cost scale, if measured."""
+        if self.fixed is None or self.fixed.warm is None:
+            return None
+        return self.fixed.warm.wall_s
 
 
 # --- raw results as JSON -----------------------------------------------------------------
@@ -93,6 +105,8 @@ def _scale_run(data: dict) -> ScaleRun:
             **data,
             "full": _cli_run(data["full"]),
             "nightly": _cli_run(data["nightly"]) if data["nightly"] else None,
+            "settle": _cli_run(data["settle"]) if data.get("settle") else None,
+            "warm": _cli_run(data["warm"]) if data.get("warm") else None,
             "loads": {k: tuple(v) for k, v in data["loads"].items()},
         }
     )
