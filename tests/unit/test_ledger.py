@@ -127,3 +127,39 @@ def test_a_quarter_locks_once_and_a_failed_lock_writes_nothing(ledger):
 def test_no_ledger_verifies_as_an_empty_chain(tmp_path):
     assert verify(tmp_path / "none.duckdb") is None
     assert locked_quarters(tmp_path / "none.duckdb") == {}
+
+
+def test_every_value_is_written_as_given(tmp_path):
+    """Rows go in as one statement per table: amounts exact (not through a double), doubles,
+    dates, NULLs and the lock's timestamp as given; the chain still verifies."""
+    path = tmp_path / "ledger.duckdb"
+    first = statement("E1", Q1, "1234567890123456.78") | {"base_rate": 0.1 + 0.2, "rep_id": None}
+    lines = [
+        line("E1", Q1, f"O{n}", f"{n}.{n % 100:02d}", won_date=date(2026, 2, n % 28 + 1))
+        for n in range(1, 300)
+    ]
+    lines[5]["commission_amount"] = Decimal("-0.01")
+    lines[6]["credited_amount"] = None
+    append_lock(path, lock(Q1, [first, statement("E2", Q1, "0.10")], lines, "run-1"))
+    assert verify(path) is None
+    with duckdb.connect(str(path), read_only=True) as con:
+        stored = con.execute(
+            "select payout_amount, base_rate, rep_id, locked_at, sequence from statements "
+            "order by sequence"
+        ).fetchall()
+        written = con.execute(
+            "select opportunity_id, commission_amount, credited_amount, won_date from lines "
+            "where sequence = 1"
+        ).fetchall()
+    assert stored[0] == (
+        Decimal("1234567890123456.78"),
+        0.1 + 0.2,
+        None,
+        datetime(2026, 4, 16, 2),
+        1,
+    )
+    assert stored[1][0] == Decimal("0.10") and stored[1][4] == 2
+    assert sorted(written) == sorted(
+        (x["opportunity_id"], x["commission_amount"], x["credited_amount"], x["won_date"])
+        for x in lines
+    )

@@ -144,6 +144,16 @@ def _columns(types: Mapping[str, str]) -> str:
     return ", ".join(f"{name} {dtype}" for name, dtype in types.items())
 
 
+# The columns of a ledger row of ``statements`` and ``lines``, in table order.
+STATEMENT_ROW_TYPES = {
+    "sequence": "bigint",
+    **STATEMENT_TYPES,
+    **STATEMENT_DISPLAY_TYPES,
+    "previous_hash": "varchar",
+    "ledger_hash": "varchar",
+}
+LINE_ROW_TYPES = {"sequence": "bigint", **LINE_TYPES}
+
 TABLES = ("locks", "statements", "lines", "adjustments", "line_tiers", "statement_tiers")
 SCHEMA = (
     "create table if not exists locks (quarter_start date primary key, close_date date, "
@@ -245,6 +255,7 @@ def append_lock(path: Path, lock: Lock) -> list[dict]:
                     [quarter, close_date, lock.locked_at, lock.locked_as_of_date, lock.run_id],
                 )
             ordered = sorted(lock.statements, key=lambda s: (s["quarter_start"], s["employee_id"]))
+            line_rows: list[dict] = []
             for source in ordered:
                 statement = {
                     **{f: source.get(f) for f in STATEMENT_FIELDS},
@@ -258,20 +269,17 @@ def append_lock(path: Path, lock: Lock) -> list[dict]:
                 display = {c: source.get(c) for c in STATEMENT_DISPLAY_TYPES}
                 row = {"sequence": sequence, **statement, **display}
                 row |= {"previous_hash": previous, "ledger_hash": ledger_hash}
-                _insert(con, "statements", row)
-                for line in lines:
-                    _insert(
-                        con, "lines", {"sequence": sequence, **{c: line.get(c) for c in LINE_TYPES}}
-                    )
+                line_rows += [{"sequence": sequence, **line} for line in lines]
                 written.append(row)
                 previous = ledger_hash
             for table, types, rows in (
+                ("statements", STATEMENT_ROW_TYPES, written),
+                ("lines", LINE_ROW_TYPES, line_rows),
                 ("adjustments", ADJUSTMENT_TYPES, lock.adjustments),
                 ("line_tiers", LINE_TIER_TYPES, lock.line_tiers),
                 ("statement_tiers", STATEMENT_TIER_TYPES, lock.statement_tiers),
             ):
-                for row in rows:
-                    _insert(con, table, {c: row.get(c) for c in types})
+                _insert_rows(con, table, types, rows)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -279,10 +287,29 @@ def append_lock(path: Path, lock: Lock) -> list[dict]:
     return written
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, object]) -> None:
-    columns = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    con.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values()))
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    types: Mapping[str, str],
+    rows: Sequence[Mapping[str, object]],
+) -> None:
+    """Insert the ``types`` columns of ``rows`` in one statement: each column is bound as one
+    list and the lists are unnested side by side (a statement per row cost ~1 ms: a minute
+    for the first lock at scale 10). Decimal columns travel as text that DuckDB casts, so no
+    amount passes through a double; the others as their Python values, cast to the column."""
+    if not rows:
+        return
+    items, parameters = [], []
+    for column, declared in types.items():
+        dtype = declared.removesuffix(" not null")
+        values = [row.get(column) for row in rows]
+        if dtype.startswith("decimal"):
+            items.append(f"unnest(?::varchar[])::{dtype}")
+            parameters.append([None if v is None else str(v) for v in values])
+        else:
+            items.append(f"unnest(?::{dtype}[])")
+            parameters.append(values)
+    con.execute(f"insert into {table} ({', '.join(types)}) select {', '.join(items)}", parameters)
 
 
 def snapshot_into(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, int]:
