@@ -120,7 +120,7 @@ def _store_patch(point: str):
         append_lock = module.append_lock
 
         class Connection:
-            """A ledger connection that counts inserts and dies at ``commit``."""
+            """A ledger connection that counts inserted rows and dies at ``commit``."""
 
             def __init__(self, con) -> None:
                 self._con = con
@@ -140,8 +140,8 @@ def _store_patch(point: str):
                 if text == "commit":
                     _kill(f"during_ledger_write inserts={self._inserts}")
                 result = self._con.execute(sql, *args, **kwargs)
-                if text.startswith("insert"):
-                    self._inserts += 1
+                if text.startswith("insert"):  # rows inserted, whatever the statements
+                    self._inserts += result.fetchone()[0]
                 return result
 
         class DuckDB:
