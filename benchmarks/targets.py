@@ -70,30 +70,29 @@ def nightly_limit(run: ScaleRun, warm_s: float) -> float:
     return warm_s + NIGHTLY_SHARE * (run.full.wall_s - warm_s)
 
 
+def _within(name: str, limit: float, measured: float, note: str) -> Target:
+    """A time target: ``measured`` seconds against ``limit`` (``note``: how it is made)."""
+    return Target(name, limit, measured, "s", measured <= limit, limit_note=note)
+
+
 def _scale_targets(run: ScaleRun, warm: float) -> list[Target]:
     """Full and nightly of one scale against the warm fixed cost."""
-    limit = full_limit(run, warm)
     judged = [
-        Target(
+        _within(
             f"scale {run.scale:g}: full ≤ {FLOOR_FACTOR} x floor + warm fixed cost",
-            limit,
+            full_limit(run, warm),
             run.full.wall_s,
-            "s",
-            run.full.wall_s <= limit,
-            limit_note=f"{FLOOR_FACTOR} x {run.floor_s:.1f} + {warm:.1f}",
+            f"{FLOOR_FACTOR} x {run.floor_s:.1f} + {warm:.1f}",
         )
     ]
     if run.nightly is not None:
-        limit = nightly_limit(run, warm)
         judged.append(
-            Target(
+            _within(
                 f"scale {run.scale:g}: nightly (1 % delta) ≤ warm + "
                 f"{NIGHTLY_SHARE:.0%} x (full - warm)",
-                limit,
+                nightly_limit(run, warm),
                 run.nightly.wall_s,
-                "s",
-                run.nightly.wall_s <= limit,
-                limit_note=f"{warm:.1f} + {NIGHTLY_SHARE:g} x ({run.full.wall_s:.1f} - {warm:.1f})",
+                f"{warm:.1f} + {NIGHTLY_SHARE:g} x ({run.full.wall_s:.1f} - {warm:.1f})",
             )
         )
     return judged
@@ -122,16 +121,13 @@ def targets(bench: Benchmark, plotted: bool) -> tuple[list[Target], list[str]]:
     elif mid is None:
         not_judged.append(f"the warm fixed cost against the scale-{MID_SCALE:g} floor")
     else:
-        limit = WARM_FLOOR_FACTOR * mid.floor_s
         judged.append(
-            Target(
+            _within(
                 f"warm fixed cost (a run with nothing new at scale {bench.fixed_scale:g}{other}) "
                 f"≤ {WARM_FLOOR_FACTOR} x scale-{MID_SCALE:g} floor",
-                limit,
+                WARM_FLOOR_FACTOR * mid.floor_s,
                 warm,
-                "s",
-                warm <= limit,
-                limit_note=f"{WARM_FLOOR_FACTOR} x {mid.floor_s:.1f}",
+                f"{WARM_FLOOR_FACTOR} x {mid.floor_s:.1f}",
             )
         )
     for scale, run in ((MID_SCALE, mid), (BIG_SCALE, big)):
