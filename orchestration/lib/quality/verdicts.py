@@ -16,6 +16,7 @@ validate every suite.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -37,8 +38,10 @@ VERDICTS_FILE = "spm_verdicts.json"
 ENGINE_FILES = ("runner.py", "frames.py", "verdicts.py")
 
 
-def _engine(extra_sources: Iterable[Path]) -> str:
-    """The code that validates and reports, and the GX version."""
+@functools.cache
+def _engine(extra_sources: tuple[Path, ...]) -> str:
+    """The code that validates and reports, and the GX version (read once per process, not
+    once per suite)."""
     digest = hashlib.sha256(package_metadata.version("great-expectations").encode())
     here = Path(runner.__file__).parent
     for path in [*(here / name for name in ENGINE_FILES), *extra_sources]:
@@ -64,7 +67,7 @@ def fingerprint(
 ) -> str:
     """What a suite's verdict depends on (module docstring), hashed."""
     parts = {
-        "engine": _engine(extra_sources),
+        "engine": _engine(tuple(extra_sources)),
         "tables": {t: table_signature(con, RAW_SCHEMA, t) for t in sorted(set(tables))},
         "batches": [_batch(b) for b in batches],
     }
