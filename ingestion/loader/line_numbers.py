@@ -78,34 +78,53 @@ def stage_file(
     if records == last_line - first_line + 1:
         return
     # Lines a record spans: one plus the newlines in its values (read off their concatenation).
+    # Only the multi-line records are kept aside, with the extra lines up to and including
+    # theirs, so the file's table is rewritten once, not once per step.
     values = "concat_ws('', " + ", ".join(quote_ident(n) for n in header) + ")"
+    has_newline = " or ".join(f"contains({quote_ident(n)}, chr(10))" for n in header)
     con.execute(
         f"""
-        create or replace temp table {table} as
+        create or replace temp table _multi_line as
         select
-            * exclude (_span),
-            1 + length({values}) - length(replace({values}, chr(10), '')) as _span
-        from {table}
+            _record_number,
+            _span,
+            sum(_span - 1) over (order by _record_number) as extra_through
+        from (
+            select _record_number, 1 + length({values}) - length(replace({values}, chr(10), ''))
+                as _span
+            from {table}
+            where {has_newline}
+        )
         """
     )
-    # A record starts below the extra lines of the multi-line records before it.
+    # A record starts below the extra lines of the multi-line records before it; the nearest
+    # multi-line record at or before it is itself when it spans lines.
     con.execute(
         f"""
         create or replace temp table {table} as
-        with multi_line as (
-            select _record_number, sum(_span - 1) over (order by _record_number) as extra
-            from {table}
-            where _span > 1
-        )
         select
             records.* replace (
-                records._source_line + coalesce(multi_line.extra, 0) as _source_line
+                case
+                    when multi_line._record_number = records._record_number
+                        then multi_line._span
+                    else 1
+                end as _span,
+                records._source_line + coalesce(
+                    multi_line.extra_through
+                    - case
+                        when multi_line._record_number = records._record_number
+                            then multi_line._span - 1
+                        else 0
+                    end,
+                    0
+                ) as _source_line
             )
         from {table} as records
-        asof left join multi_line
-            on records._record_number > multi_line._record_number
+        asof left join _multi_line as multi_line
+            on records._record_number >= multi_line._record_number
         """
     )
+    con.execute("drop table _multi_line")
 
 
 def broken_records(
