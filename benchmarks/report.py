@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from benchmarks.results import GB, PHASES, Benchmark, ScaleRun
+from benchmarks.results import GB, PHASES, Benchmark, CliRun, ScaleRun
 from benchmarks.targets import Target, full_fit, nightly_fit, targets
 
 # The part of docs/benchmarks.md (or any --out file) the benchmark owns.
@@ -105,6 +105,12 @@ def linearity_text(bench: Benchmark) -> str:
     return text
 
 
+def _process_peaks(run: CliRun) -> str:
+    if not run.process_peaks:
+        return "not sampled"
+    return ", ".join(f"`{name}` {peak / GB:.2f} GB" for name, peak in run.process_peaks)
+
+
 def scale_section(run: ScaleRun, bench: Benchmark) -> str:
     """Phase table of one scale: full, the shared fixed-cost run and nightly, side by side."""
     floor, full, nightly = run.floor_s, run.full, run.nightly
@@ -143,9 +149,11 @@ def scale_section(run: ScaleRun, bench: Benchmark) -> str:
         row("CLI boot + teardown (wall - run)", [r.boot_s for _, r in runs]),
         row("**materialization (CLI wall)**", [r.wall_s for _, r in runs], bold=True),
         "",
-        "Peak RSS of the process tree (sampled every 0.2 s): "
+        "Peak RSS of the process tree (the sum over its processes, sampled every 0.05 s): "
         + ", ".join(f"{name} {r.peak_tree_rss_bytes / GB:.2f} GB" for name, r in runs)
-        + "; largest single process (wait4 `ru_maxrss`): "
+        + "; largest processes by their own high-water mark (`VmHWM`): "
+        + "; ".join(f"{name} {_process_peaks(r)}" for name, r in runs)
+        + "; largest single process by `wait4` (`ru_maxrss`): "
         + ", ".join(f"{name} {r.max_process_rss_bytes / GB:.2f} GB" for name, r in runs)
         + ". Slowest steps of the full run: "
         + ", ".join(f"`{s}` {d:.1f} s" for s, d in full.slowest_steps)

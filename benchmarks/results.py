@@ -22,6 +22,8 @@ class CliRun:
     run_s: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     slowest_steps: list[tuple[str, float]] = field(default_factory=list)
+    # The largest processes of the tree by their kernel high-water mark (VmHWM): (name, bytes).
+    process_peaks: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def boot_s(self) -> float:
@@ -95,6 +97,7 @@ def _cli_run(data: dict) -> CliRun:
             **data,
             "load_before": tuple(data["load_before"]),
             "slowest_steps": [tuple(step) for step in data["slowest_steps"]],
+            "process_peaks": [tuple(peak) for peak in data.get("process_peaks", [])],
         }
     )
 

@@ -20,44 +20,79 @@ from spm_common.paths import PROJECT_ROOT
 # --- process-tree memory -----------------------------------------------------------------
 
 
-def _tree_rss(root: int) -> int:
-    """Sum of VmRSS over ``root`` and its descendants (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid``, from each of its threads' ``children`` file."""
+    found: list[int] = []
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for thread in threads:
         try:
-            status = Path(entry.path, "status").read_text()
+            found += [
+                int(c) for c in Path(f"/proc/{pid}/task/{thread}/children").read_text().split()
+            ]
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid = int(entry.name)
-        children.setdefault(int(fields["PPid"]), []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
+    return found
+
+
+def _memory(pid: int) -> tuple[int, int, str] | None:
+    """(VmRSS, VmHWM, name) of a live process, in bytes; None once it is gone. VmHWM is the
+    kernel's own high-water mark of the process's resident set: exact, whatever the sampling."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+
+    def kb(name: str) -> int:
+        return int(fields.get(name, "0 kB").split()[0]) * 1024
+
+    words = [w.decode(errors="replace") for w in cmdline if w]
+    # "python -m orchestration..." or ".../bin/dbt build": the program and its first argument.
+    program = [Path(w).name for w in words[:3] if not w.startswith("-")]
+    return kb("VmRSS"), kb("VmHWM"), " ".join(program[:2]) or fields["Name"].strip()
 
 
 class TreeRssSampler(threading.Thread):
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
+    """Samples the process tree of ``pid`` every ``interval`` seconds: the peak of the sum of
+    its processes' RSS, and each process's own high-water mark (``VmHWM``, read while it is
+    alive, so a spike between two samples is still counted for the process that had it)."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak = pid, interval, 0
+        self.process_peaks: dict[int, tuple[str, int]] = {}
         self._done = threading.Event()
+
+    def sample(self) -> None:
+        total, stack = 0, [self.pid]
+        while stack:
+            pid = stack.pop()
+            memory = _memory(pid)
+            if memory is None:
+                continue
+            rss, hwm, name = memory
+            total += rss
+            self.process_peaks[pid] = (name, max(hwm, self.process_peaks.get(pid, ("", 0))[1]))
+            stack.extend(_children(pid))
+        self.peak = max(self.peak, total)
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            self.sample()
             self._done.wait(self.interval)
 
     def stop(self) -> int:
         self._done.set()
         self.join()
         return self.peak
+
+    def largest(self, count: int = 3) -> list[tuple[str, int]]:
+        """The processes with the highest high-water marks, largest first."""
+        return sorted(self.process_peaks.values(), key=lambda item: -item[1])[:count]
 
 
 # --- the pipeline through the real CLI ---------------------------------------------------
@@ -84,6 +119,7 @@ def run_cli(label: str, env: dict[str, str], log_dir: Path) -> CliRun:
         proc.returncode = os.waitstatus_to_exitcode(status)
         peak_tree = sampler.stop()
     result = CliRun(label, wall, proc.returncode, usage.ru_maxrss * 1024, peak_tree, load)
+    result.process_peaks = sampler.largest()
     if result.returncode == 0:
         _read_run_events(result, Path(env["DAGSTER_HOME"]))
     return result

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 from datetime import date
 
@@ -17,7 +18,7 @@ from benchmarks.landing import provide_landing
 from benchmarks.plot import plot
 from benchmarks.report import BEGIN, END, render, write_out
 from benchmarks.results import GB, Benchmark, CliRun, ScaleRun, load_results, save_results
-from benchmarks.runs import _phase
+from benchmarks.runs import TreeRssSampler, _phase
 from benchmarks.targets import linear_fit, targets
 
 
@@ -32,6 +33,7 @@ def cli(wall: float, peak_gb: float = 1.0, label: str = "full") -> CliRun:
         run_s=wall - 8,
         phases={"ingestion": 2.0, "dbt build": wall - 20, "GX checks": 7.0},
         slowest_steps=[("spm_dbt_models", wall - 20), ("raw__salesforce__task", 1.0)],
+        process_peaks=[("python -m", int(peak_gb * 0.7 * GB)), ("dbt build", int(0.2 * GB))],
     )
 
 
@@ -181,6 +183,7 @@ def test_render_four_scales():
     )
     assert "full ≈ 14.0 s + 10.00 s per million landing rows (R² = 1.0000, 4 scales)" in text
     assert "| 100 | 10,000,000 | 100.0 | 10.0 | 10.0 | 1.0 |" in text  # linearity table
+    assert "(`VmHWM`): full `python -m` 0.70 GB, `dbt build` 0.20 GB;" in text
     assert "Not judged" not in text
 
 
@@ -192,6 +195,24 @@ def test_results_json_round_trip(tmp_path):
     again = load_results(path)
     assert again == b
     assert render(again) == render(b)
+
+
+def test_the_sampler_keeps_a_process_peak_that_fell_between_samples():
+    """A grandchild that allocates and frees 200 MB, most likely between two samples of the
+    tree: its own high-water mark keeps the peak while it lives."""
+    code = (
+        "import subprocess, sys, time; "
+        "child = subprocess.Popen([sys.executable, '-c', "
+        "'import time; b = bytes(200 << 20) + b\\'x\\'; del b; time.sleep(1.0)']); "
+        "child.wait()"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    sampler = TreeRssSampler(proc.pid, interval=0.4)
+    sampler.start()
+    proc.wait()
+    sampler.stop()
+    peaks = dict(sampler.largest())
+    assert max(peaks.values()) >= 200 << 20, peaks
 
 
 def test_write_out_replaces_or_appends_inside_markers(tmp_path):
