@@ -855,3 +855,27 @@ def test_the_renderer_hash_covers_this_module_and_the_templates():
 
     assert len(renderer_hash()) == 64 and renderer_hash() == renderer_hash()
     assert any(TEMPLATES.glob("*.j2"))
+
+
+def test_page_hashes_do_not_depend_on_the_process(tiny_bi, tmp_path):
+    """Each run is a new process with its own string-hash seed: a context whose bytes varied
+    with it (a set among the rows) would render every page again every night."""
+    code = (
+        "import json, sys; from pathlib import Path; "
+        "from orchestration.lib.statements.render import "
+        "build_statements, input_hash, read_published; "
+        "_, published = read_published(Path(sys.argv[1])); "
+        "print(json.dumps([input_hash(c, 'r') for c in build_statements(published)]))"
+    )
+    hashes = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(tiny_bi)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert len(json.loads(hashes[0])) == 8
+    assert hashes[0] == hashes[1]

@@ -38,6 +38,7 @@ import fcntl
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import time
@@ -570,20 +571,17 @@ def renderer_hash() -> str:
     return digest.hexdigest()
 
 
-def _canonical(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    raise TypeError(f"cannot hash {type(value).__name__} {value!r}")
-
-
 def input_hash(context: dict, renderer: str) -> str:
-    """SHA-256 of a page's template context (every row it shows) and the renderer's hash."""
-    text = json.dumps(context, sort_keys=True, default=_canonical, separators=(",", ":"))
-    return hashlib.sha256(f"{renderer}\n{text}".encode()).hexdigest()
+    """SHA-256 of a page's template context (every row it shows) and the renderer's hash.
+
+    The context is pickled: the same rows built by the same code give the same bytes (its
+    dicts keep their insertion order, the published rows are read in a fixed order), and any
+    other difference only renders the page again. Pickle is about 8 times faster than a
+    canonical JSON text here, which mattered at tens of thousands of pages a night.
+    """
+    digest = hashlib.sha256(f"{renderer}\n".encode())
+    digest.update(pickle.dumps(context, protocol=5))
+    return digest.hexdigest()
 
 
 def previous_pages(out_dir: Path) -> dict[str, dict]:
