@@ -25,6 +25,8 @@ FIRST_AS_OF = date(2026, 11, 26)
 NIGHT = date(2026, 11, 27)
 FULL_REFRESH_CONFIG = json.dumps({"ops": {"spm_dbt_models": {"config": {"full_refresh": True}}}})
 BASE_MODELS = ("base_salesforce__tasks", "base_salesforce__events")
+# Models whose rows are derived: an incremental run merges the difference into the table.
+MERGED_MODELS = {"int_activities": ("intermediate", "sales")}
 
 
 def _ok(result) -> None:
@@ -72,6 +74,7 @@ def runs(tmp_path_factory):
     env["SPM_AS_OF_DATE"] = NIGHT.isoformat()
     _ok(materialize(env))
     incremental_sql = {m: _compiled_base_model(Path(env["SPM_WAREHOUSE"]), m) for m in BASE_MODELS}
+    incremental_run = {m: _run_sql(Path(env["SPM_WAREHOUSE"]), m) for m in MERGED_MODELS}
 
     # The full-refresh path, on a copy of the incrementally built warehouse and of the payout
     # ledger (the state a full refresh keeps: its locked quarters are not recomputed).
@@ -83,6 +86,7 @@ def runs(tmp_path_factory):
         shutil.copy(env[variable], full_env[variable])
     _ok(materialize(full_env, "--config-json", FULL_REFRESH_CONFIG))
     full_sql = {m: _compiled_base_model(Path(full_env["SPM_WAREHOUSE"]), m) for m in BASE_MODELS}
+    full_run = {m: _run_sql(Path(full_env["SPM_WAREHOUSE"]), m) for m in MERGED_MODELS}
     return {
         "locked_quarters": query(Path(env["SPM_LEDGER_DATABASE"]), "select count(*) from locks")[0][
             0
@@ -93,9 +97,18 @@ def runs(tmp_path_factory):
         "full_bi": Path(full_env["SPM_BI_DATABASE"]),
         "incremental_sql": incremental_sql,
         "full_sql": full_sql,
+        "incremental_run": incremental_run,
+        "full_run": full_run,
         "changes": changes,
         "first_run_sources": first_run_sources,
     }
+
+
+def _run_sql(warehouse: Path, model: str) -> str:
+    """The statements dbt ran to build ``model`` (target/run)."""
+    _, folder = MERGED_MODELS[model]
+    models = warehouse.parent / "dbt_target" / "run" / "spm" / "models"
+    return (models / "intermediate" / folder / f"{model}.sql").read_text()
 
 
 def _current_versions_by_file(warehouse: Path) -> dict[str, int]:
@@ -142,6 +155,14 @@ def test_the_nightly_run_took_the_incremental_path(runs):
         assert "still_loaded" not in runs["full_sql"][model], model
 
 
+def test_derived_models_merged_the_difference(runs):
+    for model in MERGED_MODELS:
+        incremental = " ".join(runs["incremental_run"][model].lower().split())
+        assert "merge into" in incremental, model
+        assert "when not matched by source then delete" in incremental, model
+        assert "merge into" not in runs["full_run"][model].lower(), model
+
+
 def test_incremental_warehouse_equals_full_refresh(runs):
     schemas = ("staging", "intermediate", "marts")
     left, right = runs["incremental"], runs["full"]
@@ -168,6 +189,10 @@ def test_the_night_changes_reached_the_marts(runs):
     listed = ", ".join(f"'{i}'" for i in deleted)
     assert query(
         warehouse, f"select count(*) from staging.stg_salesforce__tasks where task_id in ({listed})"
+    ) == [(0,)]
+    assert query(
+        warehouse,
+        f"select count(*) from intermediate.int_activities where activity_id in ({listed})",
     ) == [(0,)]
     assert query(
         warehouse,
