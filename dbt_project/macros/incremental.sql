@@ -19,8 +19,8 @@
 
 {#-
     current_version (macros/current_version.sql) in an incremental run: the current version per
-    `key` (one source column) of the records that may have changed, among `relation`'s rows (a
-    CTE with the source's column names); `model_key` is the model's column `key` becomes.
+    `key` (one source column) of the records that may have changed, among `relation`'s rows (the
+    raw source table); `model_key` is the model's column `key` becomes.
 -#}
 {% macro incremental_current_version(relation, key, order_by, model_key) -%}
     select *
@@ -42,28 +42,35 @@
             union
             select built.{{ model_key }}
             from {{ this }} as built
-            where not exists (
-                select 1
-                from {{ relation }} as still_loaded
-                where
-                    still_loaded._source_file = built._source_file
-                    and still_loaded._source_line = built._source_line
-                    and still_loaded._file_hash = built._file_hash
-            )
+            where {{ version_file_gone('built', relation) }}
         )
     ) as ranked
     where _version_rank = 1
 {%- endmacro %}
 
-{#- Post-hook: drop records none of whose versions is left in raw (their files were removed). -#}
-{% macro delete_vanished_versions(source_relation, source_key, key) -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where {{ key }} not in (
-        select versions.{{ source_key }}
-        from {{ source_relation }} as versions
-        where versions.{{ source_key }} is not null
+{#-
+    True for a row of the model whose version's landing file left raw. The loader adds and
+    forgets raw rows a whole file at a time (a file's rows share `_source_file` and
+    `_file_hash`), so a version is still in raw exactly when its file, with that content, is:
+    comparing the few distinct files is the same test as looking up every row's file, line and
+    hash, at a fraction of the cost (a hash join of two tables of millions of rows).
+-#}
+{% macro version_file_gone(row, relation) -%}
+    ({{ row }}._source_file, {{ row }}._file_hash) not in (
+        select distinct still_loaded._source_file, still_loaded._file_hash
+        from {{ relation }} as still_loaded
     )
+{%- endmacro %}
+
+{#-
+    Post-hook: drop records none of whose versions is left in raw (their files were removed).
+    After the incremental run recomputed every record whose current version's file left raw,
+    a row still pointing to such a file is one with no version left to recompute it from.
+-#}
+{% macro delete_vanished_versions(source_relation) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as built
+    where {{ version_file_gone('built', source_relation) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -2,22 +2,16 @@
 {{
     config(
         unique_key='event_id',
-        post_hook="{{ delete_vanished_versions(
-            source('salesforce', 'event'),
-            adapter.quote('Id'),
-            'event_id'
-        ) }}",
+        post_hook="{{ delete_vanished_versions(source('salesforce', 'event')) }}",
     )
 }}
 
 with
 
-source as (
-    select * from {{ source('salesforce', 'event') }}
-),
-
+-- The source table itself, not an import CTE: the incremental run reads it three times, and
+-- DuckDB materializes a CTE read more than once (every column of every version).
 current_versions as (
-    {{ salesforce_current_version('source', model_key='event_id') }}
+    {{ salesforce_current_version(source('salesforce', 'event'), model_key='event_id') }}
 ),
 
 renamed as (

@@ -3,22 +3,19 @@
 {{
     config(
         unique_key='opportunity_history_id',
-        post_hook="{{ delete_vanished_versions(
-            source('salesforce', 'opportunity_history'),
-            adapter.quote('Id'),
-            'opportunity_history_id'
-        ) }}",
+        post_hook="{{ delete_vanished_versions(source('salesforce', 'opportunity_history')) }}",
     )
 }}
 
 with
 
-source as (
-    select * from {{ source('salesforce', 'opportunity_history') }}
-),
-
+-- The source table itself, not an import CTE: the incremental run reads it three times, and
+-- DuckDB materializes a CTE read more than once (every column of every version).
 current_versions as (
-    {{ salesforce_current_version('source', model_key='opportunity_history_id') }}
+    {{ salesforce_current_version(
+        source('salesforce', 'opportunity_history'),
+        model_key='opportunity_history_id',
+    ) }}
 ),
 
 renamed as (

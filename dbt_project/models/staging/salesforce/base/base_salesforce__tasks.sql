@@ -2,22 +2,16 @@
 {{
     config(
         unique_key='task_id',
-        post_hook="{{ delete_vanished_versions(
-            source('salesforce', 'task'),
-            adapter.quote('Id'),
-            'task_id'
-        ) }}",
+        post_hook="{{ delete_vanished_versions(source('salesforce', 'task')) }}",
     )
 }}
 
 with
 
-source as (
-    select * from {{ source('salesforce', 'task') }}
-),
-
+-- The source table itself, not an import CTE: the incremental run reads it three times, and
+-- DuckDB materializes a CTE read more than once (every column of every version).
 current_versions as (
-    {{ salesforce_current_version('source', model_key='task_id') }}
+    {{ salesforce_current_version(source('salesforce', 'task'), model_key='task_id') }}
 ),
 
 renamed as (
