@@ -879,3 +879,24 @@ def test_page_hashes_do_not_depend_on_the_process(tiny_bi, tmp_path):
     ]
     assert len(json.loads(hashes[0])) == 8
     assert hashes[0] == hashes[1]
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        {"source": {"path": "a", "size": 1}, "statements": 2, "files": [{"p": 1}, {"p": "x"}]},
+        {"source": {}, "files": []},
+        {"files": [{"p": 1}]},
+    ],
+)
+def test_the_manifest_is_json_with_one_statement_per_line(manifest):
+    from orchestration.lib.statements.render import manifest_text
+
+    text = manifest_text(manifest)
+    assert json.loads(text) == manifest
+    assert list(json.loads(text)) == list(manifest)  # keys in order, files last
+    if manifest["files"] and len(manifest) > 1:
+        lines = text.splitlines()
+        first = lines.index('  "files": [') + 1
+        entries = lines[first : first + len(manifest["files"])]
+        assert [json.loads(line.strip().rstrip(",")) for line in entries] == manifest["files"]

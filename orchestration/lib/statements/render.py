@@ -599,15 +599,22 @@ def previous_pages(out_dir: Path) -> dict[str, dict]:
 
 
 def _reuse(previous: Path, page: Path) -> bool:
-    """Hard-link (else copy) the previous page into the new folder; False if it is gone."""
-    page.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(previous, page)
-    except FileNotFoundError:
-        return False
-    except OSError:
-        shutil.copy2(previous, page)
-    return True
+    """Hard-link (else copy) the previous page into the new folder; False if it is gone. The
+    page's folder is made when the first link into it fails (one mkdir per quarter, not per
+    page)."""
+    for _ in range(2):
+        try:
+            os.link(previous, page)
+            return True
+        except FileNotFoundError:
+            if not previous.exists():
+                return False
+            page.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # no hard links here (another file system): a copy
+            page.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(previous, page)
+            return True
+    return False
 
 
 # ----------------------------------------------------------------------- the output folder
@@ -670,6 +677,17 @@ def _swap_in(out_dir: Path, version: Path) -> None:
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def manifest_text(manifest: dict) -> str:
+    """The manifest as JSON, one statement per line: ``json``'s indented output is written by
+    its pure-Python encoder, which took seconds at tens of thousands of statements."""
+    head = {key: value for key, value in manifest.items() if key != "files"}
+    if not head or not manifest["files"]:
+        return json.dumps(manifest, indent=2) + "\n"
+    lines = ",\n".join(f"    {json.dumps(entry)}" for entry in manifest["files"])
+    # ``head`` indented ends with "\n}": the files go before that brace, last.
+    return f'{json.dumps(head, indent=2)[:-2]},\n  "files": [\n{lines}\n  ]\n}}\n'
 
 
 def render_statements(
@@ -752,7 +770,7 @@ def render_statements(
                     for c in statements
                 ],
             }
-            _write(version / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+            _write(version / MANIFEST, manifest_text(manifest))
             _swap_in(out_dir, version)
         except BaseException:
             shutil.rmtree(version, ignore_errors=True)
