@@ -73,35 +73,3 @@
     where {{ version_file_gone('built', source_relation) }}
     {%- endif -%}
 {%- endmacro %}
-
-{#-
-    Incremental models whose rows are derived, not versions: `int_activities`.
-
-    Their SQL computes every row, as a table would; on an incremental run dbt-duckdb's `merge`
-    strategy then writes only the difference into the table built before: rows whose key is
-    new are inserted, rows whose values changed are updated, rows whose key is no longer
-    computed are deleted, and equal rows are left alone. So an incremental run gives exactly
-    what a full refresh gives (the result does not depend on what the table held), including
-    rows that change with the as-of date, while a night that changed 1 % of the rows writes
-    1 % of them instead of the whole table.
-
-    `merge_difference(columns)` is the `merge_clauses` config of such a model; `columns` are
-    its non-key columns. Other adapters build these models as tables (see dbt_project.yml).
--#}
-{% macro merge_difference(columns) -%}
-    {%- set changed = [] -%}
-    {%- for column in columns -%}
-        {%- do changed.append(
-            'DBT_INTERNAL_SOURCE.' ~ column ~ ' is distinct from DBT_INTERNAL_DEST.' ~ column
-        ) -%}
-    {%- endfor -%}
-    {{ return({
-        'when_matched': [
-            {'action': 'update', 'mode': 'by_name', 'condition': '(' ~ changed | join(' or ') ~ ')'}
-        ],
-        'when_not_matched': [
-            {'action': 'insert', 'mode': 'by_name'},
-            {'by': 'source', 'action': 'delete'}
-        ]
-    }) }}
-{%- endmacro %}

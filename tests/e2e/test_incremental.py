@@ -25,8 +25,6 @@ FIRST_AS_OF = date(2026, 11, 26)
 NIGHT = date(2026, 11, 27)
 FULL_REFRESH_CONFIG = json.dumps({"ops": {"spm_dbt_models": {"config": {"full_refresh": True}}}})
 BASE_MODELS = ("base_salesforce__tasks", "base_salesforce__events")
-# Models whose rows are derived: an incremental run merges the difference into the table.
-MERGED_MODELS = {"int_activities": ("intermediate", "sales")}
 
 
 def _ok(result) -> None:
@@ -74,7 +72,6 @@ def runs(tmp_path_factory):
     env["SPM_AS_OF_DATE"] = NIGHT.isoformat()
     _ok(materialize(env))
     incremental_sql = {m: _compiled_base_model(Path(env["SPM_WAREHOUSE"]), m) for m in BASE_MODELS}
-    incremental_run = {m: _run_sql(Path(env["SPM_WAREHOUSE"]), m) for m in MERGED_MODELS}
 
     # The full-refresh path, on a copy of the incrementally built warehouse and of the payout
     # ledger (the state a full refresh keeps: its locked quarters are not recomputed).
@@ -86,7 +83,6 @@ def runs(tmp_path_factory):
         shutil.copy(env[variable], full_env[variable])
     _ok(materialize(full_env, "--config-json", FULL_REFRESH_CONFIG))
     full_sql = {m: _compiled_base_model(Path(full_env["SPM_WAREHOUSE"]), m) for m in BASE_MODELS}
-    full_run = {m: _run_sql(Path(full_env["SPM_WAREHOUSE"]), m) for m in MERGED_MODELS}
     return {
         "locked_quarters": query(Path(env["SPM_LEDGER_DATABASE"]), "select count(*) from locks")[0][
             0
@@ -97,18 +93,9 @@ def runs(tmp_path_factory):
         "full_bi": Path(full_env["SPM_BI_DATABASE"]),
         "incremental_sql": incremental_sql,
         "full_sql": full_sql,
-        "incremental_run": incremental_run,
-        "full_run": full_run,
         "changes": changes,
         "first_run_sources": first_run_sources,
     }
-
-
-def _run_sql(warehouse: Path, model: str) -> str:
-    """The statements dbt ran to build ``model`` (target/run)."""
-    _, folder = MERGED_MODELS[model]
-    models = warehouse.parent / "dbt_target" / "run" / "spm" / "models"
-    return (models / "intermediate" / folder / f"{model}.sql").read_text()
 
 
 def _current_versions_by_file(warehouse: Path) -> dict[str, int]:
@@ -153,14 +140,6 @@ def test_the_nightly_run_took_the_incremental_path(runs):
     for model in BASE_MODELS:
         assert "still_loaded" in runs["incremental_sql"][model], model
         assert "still_loaded" not in runs["full_sql"][model], model
-
-
-def test_derived_models_merged_the_difference(runs):
-    for model in MERGED_MODELS:
-        incremental = " ".join(runs["incremental_run"][model].lower().split())
-        assert "merge into" in incremental, model
-        assert "when not matched by source then delete" in incremental, model
-        assert "merge into" not in runs["full_run"][model].lower(), model
 
 
 def test_incremental_warehouse_equals_full_refresh(runs):

@@ -1,18 +1,5 @@
 -- One row per activity: closed tasks at their completion time and meetings that started
--- on or before the as-of date (end of day), each with its activity time. Incremental on
--- DuckDB: a run writes only the rows that differ from the last build (macros/incremental.sql).
-{{
-    config(
-        materialized=('incremental' if target.type == 'duckdb' else 'table'),
-        incremental_strategy='merge',
-        unique_key='activity_id',
-        on_schema_change='fail',
-        merge_clauses=merge_difference(
-            ['activity_source', 'activity_type', 'owner_id', 'who_id', 'what_id', 'activity_at']
-        ),
-    )
-}}
-
+-- on or before the as-of date (end of day), each with its activity time.
 with
 
 tasks as (
