@@ -93,7 +93,7 @@ def judge_file(
         return FileRejection(rel, f"required columns missing: {column}", line=1, column=column)
     staged = (f"_landing_{number}", f"_rejects_{number}")
     try:
-        stage_file(con, path, header, header_lines + 1, staged[0], scan.last_line)
+        stage_file(con, path, header, header_lines + 1, staged[0])
     except duckdb.InvalidInputException as exc:
         return _unreadable(path, rel, str(exc))
     broken = broken_records(con, path, rel, scan)

@@ -44,87 +44,48 @@ def stage_file(
     header: list[str],
     first_line: int,
     table: str,
-    last_line: int,
 ) -> None:
     """Parse the file as text into temp ``table``; DuckDB keeps what it cannot split aside.
 
     ``_source_line`` is provisional: each record starts one line after the previous good record
-    ended (a record spans one line plus the newlines quoted inside it). ``shift_lines`` moves
-    it past rejected records and blank lines, which the reader drops without a trace.
+    ended (a record spans one line plus the newlines quoted inside it, counted only for the
+    records that have one). ``shift_lines`` moves it past rejected records and blank lines,
+    which the reader drops without a trace.
 
-    Most exports have one line per record: when the good records are as many as the file's
-    lines after the header, every record spans exactly one line (nothing else can fill a
-    line), and the lines are numbered without counting newlines inside values.
+    One pass over the file: the record number and the running sum of the spans are windows
+    over the reader's output in file order (no ORDER BY: DuckDB keeps the insertion order),
+    so the staged table is written once, not rewritten to number its lines.
     """
     columns = "{" + ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header) + "}"
+    values = "concat_ws('', " + ", ".join(quote_ident(n) for n in header) + ")"
+    has_newline = " or ".join(f"contains({quote_ident(n)}, chr(10))" for n in header)
+    span = (
+        f"case when {has_newline} "
+        f"then 1 + length({values}) - length(replace({values}, chr(10), '')) else 1 end"
+    )
     con.execute("drop table if exists _csv_rejects")
     con.execute("drop table if exists _csv_scans")
     con.execute(
         f"""
         create temp table {table} as
-        select *, 1 as _span, {first_line} + _record_number - 1 as _source_line
+        select * exclude (_lines_through), {first_line} + _lines_through - _span as _source_line
         from (
-            select *, row_number() over () as _record_number
-            from read_csv(
-                {sql_literal(str(path))}, header = true, auto_detect = false,
-                delim = ',', quote = '"', escape = '"', columns = {columns},
-                strict_mode = true, null_padding = false, store_rejects = true,
-                rejects_table = '_csv_rejects', rejects_scan = '_csv_scans'
+            select
+                *,
+                sum(_span) over (rows between unbounded preceding and current row)
+                    as _lines_through
+            from (
+                select *, row_number() over () as _record_number, {span} as _span
+                from read_csv(
+                    {sql_literal(str(path))}, header = true, auto_detect = false,
+                    delim = ',', quote = '"', escape = '"', columns = {columns},
+                    strict_mode = true, null_padding = false, store_rejects = true,
+                    rejects_table = '_csv_rejects', rejects_scan = '_csv_scans'
+                )
             )
         )
         """
     )
-    records = con.execute(f"select count(*) from {table}").fetchone()[0]
-    if records == last_line - first_line + 1:
-        return
-    # Lines a record spans: one plus the newlines in its values (read off their concatenation).
-    # Only the multi-line records are kept aside, with the extra lines up to and including
-    # theirs, so the file's table is rewritten once, not once per step.
-    values = "concat_ws('', " + ", ".join(quote_ident(n) for n in header) + ")"
-    has_newline = " or ".join(f"contains({quote_ident(n)}, chr(10))" for n in header)
-    con.execute(
-        f"""
-        create or replace temp table _multi_line as
-        select
-            _record_number,
-            _span,
-            sum(_span - 1) over (order by _record_number) as extra_through
-        from (
-            select _record_number, 1 + length({values}) - length(replace({values}, chr(10), ''))
-                as _span
-            from {table}
-            where {has_newline}
-        )
-        """
-    )
-    # A record starts below the extra lines of the multi-line records before it; the nearest
-    # multi-line record at or before it is itself when it spans lines.
-    con.execute(
-        f"""
-        create or replace temp table {table} as
-        select
-            records.* replace (
-                case
-                    when multi_line._record_number = records._record_number
-                        then multi_line._span
-                    else 1
-                end as _span,
-                records._source_line + coalesce(
-                    multi_line.extra_through
-                    - case
-                        when multi_line._record_number = records._record_number
-                            then multi_line._span - 1
-                        else 0
-                    end,
-                    0
-                ) as _source_line
-            )
-        from {table} as records
-        asof left join _multi_line as multi_line
-            on records._record_number >= multi_line._record_number
-        """
-    )
-    con.execute("drop table _multi_line")
 
 
 def broken_records(

@@ -155,7 +155,7 @@ def load_object(
             con.execute("rollback")
             raise
     finally:
-        for name in ("_failures", "_csv_rejects", "_csv_scans", "_multi_line"):
+        for name in ("_failures", "_csv_rejects", "_csv_scans"):
             con.execute(f"drop table if exists {name}")
         for number in range(len(files)):
             con.execute(f"drop table if exists _landing_{number}")

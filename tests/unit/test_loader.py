@@ -9,6 +9,7 @@ import pytest
 
 from ingestion.contract import OBJECTS_BY_FOLDER
 from ingestion.loader import load_object
+from ingestion.loader.line_numbers import stage_file
 
 OPPORTUNITY = OBJECTS_BY_FOLDER["salesforce/Opportunity"]
 WORKERS = OBJECTS_BY_FOLDER["hris/workers"]
@@ -361,3 +362,30 @@ def test_a_file_rewritten_in_place_with_the_same_size_is_caught_by_its_hash(land
     assert changed_since_listed(path, listed, digest) == "content (SHA-256)"
     path.unlink()
     assert changed_since_listed(path, listed, digest) == "presence (it was removed)"
+
+
+def test_lines_stay_exact_when_duckdb_reads_a_file_in_parallel(tmp_path):
+    """A file larger than the reader's buffers is split among threads; the record numbers and
+    the running sum of record spans must still follow the file's order (a misordering would
+    keep the total, so the end-of-file check could not see it)."""
+    header = "Id,Name,Description"
+    records, lines, line = [], [header], 2
+    for number in range(200_000):
+        record_id = f"R{number:07d}"
+        if number % 7 == 3:  # a quoted value over three lines
+            text = f'{record_id},n{number},"first {"x" * 150}\nsecond\nthird"'
+        else:
+            text = f"{record_id},n{number},{'y' * 150}"
+        records.append((record_id, line))
+        lines.append(text)
+        line += text.count("\n") + 1
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 32 * 1024 * 1024  # more than one buffer of DuckDB's reader
+
+    with duckdb.connect(config={"threads": 4}) as con:
+        stage_file(con, path, ["Id", "Name", "Description"], 2, "_landing_0")
+        staged = con.execute(
+            'select "Id", _source_line from _landing_0 order by _record_number'
+        ).fetchall()
+    assert staged == records
