@@ -105,6 +105,10 @@ def linearity_text(bench: Benchmark) -> str:
     return text
 
 
+def _harness(run: CliRun) -> str:
+    return f" ({run.harness_rss_bytes / GB:.2f} GB)" if run.harness_rss_bytes else ""
+
+
 def _process_peaks(run: CliRun) -> str:
     if not run.process_peaks:
         return "not sampled"
@@ -153,8 +157,11 @@ def scale_section(run: ScaleRun, bench: Benchmark) -> str:
         + ", ".join(f"{name} {r.peak_tree_rss_bytes / GB:.2f} GB" for name, r in runs)
         + "; largest processes by their own high-water mark (`VmHWM`): "
         + "; ".join(f"{name} {_process_peaks(r)}" for name, r in runs)
-        + "; largest single process by `wait4` (`ru_maxrss`): "
-        + ", ".join(f"{name} {r.max_process_rss_bytes / GB:.2f} GB" for name, r in runs)
+        + "; `wait4`'s `ru_maxrss` (a forked child counts the benchmark process's own memory "
+        "until it execs, so it is at least the harness's RSS at the fork, given in brackets): "
+        + ", ".join(
+            f"{name} {r.max_process_rss_bytes / GB:.2f} GB{_harness(r)}" for name, r in runs
+        )
         + ". Slowest steps of the full run: "
         + ", ".join(f"`{s}` {d:.1f} s" for s, d in full.slowest_steps)
         + ".",

@@ -24,6 +24,9 @@ class CliRun:
     slowest_steps: list[tuple[str, float]] = field(default_factory=list)
     # The largest processes of the tree by their kernel high-water mark (VmHWM): (name, bytes).
     process_peaks: list[tuple[str, int]] = field(default_factory=list)
+    # The benchmark process's own RSS when it started the CLI: a forked child's memory counts
+    # as its own until it execs, so wait4's ru_maxrss is at least this (0: not recorded).
+    harness_rss_bytes: int = 0
 
     @property
     def boot_s(self) -> float:

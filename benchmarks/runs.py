@@ -106,6 +106,7 @@ def run_cli(label: str, env: dict[str, str], log_dir: Path) -> CliRun:
         open(log_dir / f"{label}.stdout.log", "w") as out,
         open(log_dir / f"{label}.stderr.log", "w") as err,
     ):
+        harness_rss = _memory(os.getpid())[0]
         start = time.perf_counter()
         proc = subprocess.Popen(
             materialize_command(), cwd=PROJECT_ROOT, env=env, stdout=out, stderr=err
@@ -120,6 +121,7 @@ def run_cli(label: str, env: dict[str, str], log_dir: Path) -> CliRun:
         peak_tree = sampler.stop()
     result = CliRun(label, wall, proc.returncode, usage.ru_maxrss * 1024, peak_tree, load)
     result.process_peaks = sampler.largest()
+    result.harness_rss_bytes = harness_rss
     if result.returncode == 0:
         _read_run_events(result, Path(env["DAGSTER_HOME"]))
     return result

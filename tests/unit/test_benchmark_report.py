@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from datetime import date
@@ -18,7 +19,7 @@ from benchmarks.landing import provide_landing
 from benchmarks.plot import plot
 from benchmarks.report import BEGIN, END, render, write_out
 from benchmarks.results import GB, Benchmark, CliRun, ScaleRun, load_results, save_results
-from benchmarks.runs import TreeRssSampler, _phase
+from benchmarks.runs import TreeRssSampler, _memory, _phase
 from benchmarks.targets import linear_fit, targets
 
 
@@ -34,6 +35,7 @@ def cli(wall: float, peak_gb: float = 1.0, label: str = "full") -> CliRun:
         phases={"ingestion": 2.0, "dbt build": wall - 20, "GX checks": 7.0},
         slowest_steps=[("spm_dbt_models", wall - 20), ("raw__salesforce__task", 1.0)],
         process_peaks=[("python -m", int(peak_gb * 0.7 * GB)), ("dbt build", int(0.2 * GB))],
+        harness_rss_bytes=int(0.3 * GB),
     )
 
 
@@ -184,6 +186,7 @@ def test_render_four_scales():
     assert "full ≈ 14.0 s + 10.00 s per million landing rows (R² = 1.0000, 4 scales)" in text
     assert "| 100 | 10,000,000 | 100.0 | 10.0 | 10.0 | 1.0 |" in text  # linearity table
     assert "(`VmHWM`): full `python -m` 0.70 GB, `dbt build` 0.20 GB;" in text
+    assert "given in brackets): full 0.80 GB (0.30 GB), fixed (scale 0.05)" in text
     assert "Not judged" not in text
 
 
@@ -213,6 +216,18 @@ def test_the_sampler_keeps_a_process_peak_that_fell_between_samples():
     sampler.stop()
     peaks = dict(sampler.largest())
     assert max(peaks.values()) >= 200 << 20, peaks
+
+
+def test_a_forked_child_counts_the_harness_memory_until_it_execs():
+    """Why the report gives the harness's RSS beside ``ru_maxrss``: a benchmark process holding
+    200 MB starts a near-empty child, whose ``ru_maxrss`` then reads about 200 MB."""
+    block = bytes(200 << 20) + b"x"
+    harness = _memory(os.getpid())[0]
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    _, _, usage = os.wait4(child.pid, 0)
+    assert harness >= 200 << 20
+    assert usage.ru_maxrss * 1024 >= 0.9 * harness
+    del block
 
 
 def test_write_out_replaces_or_appends_inside_markers(tmp_path):
