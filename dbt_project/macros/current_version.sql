@@ -6,7 +6,9 @@
     one or more source columns (comma-separated); the first row by `order_by` within a key wins.
     Portable (window function, no QUALIFY). In an incremental model (the `base_` models,
     macros/incremental.sql) only the records that may have changed are recomputed; there `key`
-    is a single source column and `model_key` the model's column it becomes.
+    is a single source column, `model_key` the model's column it becomes, and `relation` the
+    `source()` itself rather than an import CTE (the incremental query reads it three times, and
+    DuckDB would materialize a CTE read more than once).
 -#}
 {% macro current_version(
     relation, key, order_by='_source_file desc, _source_line desc', model_key=none

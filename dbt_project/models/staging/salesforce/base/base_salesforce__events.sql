@@ -8,8 +8,7 @@
 
 with
 
--- The source table itself, not an import CTE: the incremental run reads it three times, and
--- DuckDB materializes a CTE read more than once (every column of every version).
+-- The source itself, not an import CTE (macros/current_version.sql says why).
 current_versions as (
     {{ salesforce_current_version(source('salesforce', 'event'), model_key='event_id') }}
 ),
