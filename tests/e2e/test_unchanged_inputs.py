@@ -4,8 +4,11 @@ Real runs on generated data in one folder: the first builds; the second builds a
 the first locked quarters into the payout ledger (a dbt input); then a run with nothing new
 leaves every model as it was, reports each model and test from the recorded build with
 ``dbt_build`` metadata, and publishes the same marts; a run with the next as-of date builds.
+The first run's build, in a new folder, and the next day's find a current partial-parse file
+(the first parsed ahead while ingestion and the gate ran, ``orchestration/lib/dbt/parse_ahead.py``).
 """
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from ingestion.demo import generate
 from orchestration.defs.dbt.assets import MART_KEYS
 from orchestration.lib.dagster.event_storage import instance_at
 from orchestration.lib.dagster.pipeline import pipeline_environment
-from orchestration.lib.dbt import inputs
+from orchestration.lib.dbt import inputs, parse_ahead
 from tests.helpers.pipeline import assert_succeeded, latest_run, materialize
 
 AS_OF = date(2026, 11, 26)
@@ -40,6 +43,23 @@ def marts(bi: Path) -> dict[str, int]:
         }
 
 
+def last_build_events(target: Path) -> list[str]:
+    """The names of the events the last dbt invocation logged (JSON lines in ``dbt.log`` and,
+    as dbt rotates it at 10 MB, in ``dbt.log.1``, ``dbt.log.2`` ...)."""
+
+    def events(path: Path) -> list[dict]:
+        lines = path.read_text().splitlines()
+        return [json.loads(line)["info"] for line in lines if line.startswith("{")]
+
+    last = events(target / "dbt.log")[-1]["invocation_id"]
+    logged = [e for path in target.glob("dbt.log*") for e in events(path)]
+    return [e["name"] for e in logged if e["invocation_id"] == last]
+
+
+def parse_ahead_output(target: Path) -> int:
+    return (target / parse_ahead.LOG_DIR / parse_ahead.OUTPUT_FILE).stat().st_mtime_ns
+
+
 def run(env: dict[str, str]) -> str:
     assert_succeeded(materialize(env))
     return latest_run(env["DAGSTER_HOME"]).run_id
@@ -52,8 +72,10 @@ def nights(tmp_path_factory):
     env = pipeline_environment(root, AS_OF)
     warehouse, bi = Path(env["SPM_WAREHOUSE"]), Path(env["SPM_BI_DATABASE"])
     run(env)
+    target = warehouse.parent / "dbt_target"
+    first_build = (last_build_events(target), parse_ahead_output(target))
     second = run(env)  # builds again when the first run locked quarters
-    results = warehouse.parent / "dbt_target" / "run_results.json"
+    results = target / "run_results.json"
     before = (state(warehouse), marts(bi), results.stat().st_mtime_ns)
     unchanged = run(env)
     with instance_at(env["DAGSTER_HOME"]) as instance:
@@ -61,7 +83,9 @@ def nights(tmp_path_factory):
     after = (state(warehouse), marts(bi), results.stat().st_mtime_ns)
     env["SPM_AS_OF_DATE"] = (AS_OF + timedelta(days=1)).isoformat()
     next_day = run(env)
+    next_day_build = (last_build_events(target), parse_ahead_output(target))
     return {
+        "builds": (first_build, next_day_build),
         "second": second,
         "unchanged": unchanged,
         "before": before,
@@ -106,3 +130,13 @@ def test_the_unchanged_run_reports_models_and_tests_from_the_recorded_build(nigh
 
 def test_the_next_as_of_date_builds(nights):
     assert nights["next_day_state"].run_id == nights["next_day"]
+
+
+def test_each_build_finds_a_current_partial_parse_file(nights):
+    """In a new folder, the build's own parse would be a full one; the run parsed ahead."""
+    (first, parsed_first), (next_day, parsed_next_day) = nights["builds"]
+    for events in (first, next_day):
+        assert "UnableToPartialParse" not in events
+        assert "PartialParsingSkipParsing" in events
+    # A new date alone (same project and profile) parses nothing ahead.
+    assert parsed_next_day == parsed_first

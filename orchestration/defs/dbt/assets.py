@@ -22,9 +22,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
+from orchestration.defs.dbt.resource import build_target_path
 from orchestration.defs.dbt.translator import SpmDbtTranslator
 from orchestration.defs.resources import SpmSettings
-from orchestration.lib.dbt import inputs, parse
+from orchestration.lib.dbt import inputs, parse, parse_ahead
 from orchestration.lib.dbt.project import spm_dbt_project
 from spm_common.settings import exported
 
@@ -64,6 +65,7 @@ def spm_dbt_models(
     config: DbtBuildConfig,
     dbt: DbtCliResource,
     settings: SpmSettings,
+    dbt_parse_ahead: dg.ResourceParam[parse_ahead.ParseAhead],
 ) -> Iterator[Any]:
     models = [list(key.path) for key in context.selected_asset_keys]
     checks = [(tuple(k.asset_key.path), k.name) for k in context.selected_asset_check_keys]
@@ -88,9 +90,11 @@ def spm_dbt_models(
         )
         yield from unchanged_results(context, state)
         return
-    # dbt's artifacts and logs go beside the warehouse, not into the repository.
-    target_path = settings.warehouse_path.parent / "dbt_target"
+    target_path = build_target_path(settings)
     target_path.mkdir(parents=True, exist_ok=True)
+    # The parse started with the run (resource.dbt_parse_ahead) leaves its partial-parse file
+    # in target_path; dbt's own parse then only reads it.
+    context.log.info(dbt_parse_ahead.wait())
     args = dbt_build_args(full_refresh=config.full_refresh)
     built, outcomes = [], []
     # The dbt subprocess starts inside ``cli`` and inherits the environment of that moment.

@@ -10,16 +10,27 @@ so its version is the installed dbt-core's, read from the package metadata; and 
 fetches neither row counts nor column metadata, so no adapter is made (dagster-dbt accepts
 none, as for the Fusion engine). ``tests/unit/test_dbt_resource.py`` checks the version against
 ``dbt --version`` and that a dbt step still reports every model and test.
+
+``dbt_parse_ahead`` starts ``dbt parse`` into the build's target folder when the run starts, so
+that the build finds a current partial-parse file (``orchestration/lib/dbt/parse_ahead.py``).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from functools import cached_property
 from importlib.metadata import version as installed_version
+from pathlib import Path
 from typing import Any
 
+import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
+
+from orchestration.defs.resources import SpmSettings
+from orchestration.lib.dbt import parse_ahead
+from orchestration.lib.dbt.project import DBT_EXECUTABLE, spm_dbt_project
 
 
 class SpmDbtCliResource(DbtCliResource):
@@ -31,3 +42,32 @@ class SpmDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:
         return None
+
+
+def build_target_path(settings: SpmSettings) -> Path:
+    """Where the night's ``dbt build`` keeps its artifacts and logs: beside the warehouse, not
+    in the repository (whose ``target/`` holds the manifest the assets are made from)."""
+    return settings.warehouse_path.parent / "dbt_target"
+
+
+@dg.resource(
+    required_resource_keys={"settings"},
+    description="dbt parse into the build's target folder while the steps before dbt run",
+)
+def dbt_parse_ahead(context: dg.InitResourceContext) -> Iterator[parse_ahead.ParseAhead]:
+    """Set up once per run, before its first step (the in-process executor), when the run's
+    steps include the dbt build: the parse overlaps ingestion and the gate; the dbt step waits
+    for it. A run that ends before its dbt step stops the parse."""
+    settings: SpmSettings = context.resources.settings
+    project = spm_dbt_project()
+    handle = parse_ahead.start(
+        DBT_EXECUTABLE,
+        Path(project.project_dir),
+        Path(project.profiles_dir),
+        build_target_path(settings),
+        {**os.environ, **settings.dbt_environment()},
+    )
+    try:
+        yield handle
+    finally:
+        handle.stop()
