@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.landing import provide_landing, warm
 from benchmarks.results import Benchmark, CliRun, ScaleRun, save_results
-from benchmarks.runs import duckdb_floor, run_cli
+from benchmarks.runs import duckdb_floor, isolated, run_cli
 from ingestion.demo.delta import write_delta_drop
 from ingestion.landing import landing_files
 from orchestration.lib.dagster.pipeline import pipeline_environment
@@ -78,7 +78,7 @@ def measure_scale(
 
     loads: dict[str, tuple[float, ...]] = {"floor": os.getloadavg()}
     floor_db = root / "floor.duckdb"
-    floor_s, rows = duckdb_floor(landing, floor_db)
+    floor_s, rows = isolated(duckdb_floor, landing, floor_db)
     for path in (floor_db, floor_db.with_name(floor_db.name + ".wal")):
         path.unlink(missing_ok=True)  # a copy of the landing data: only its time matters
     print(f"scale {scale:g}: DuckDB floor {floor_s:.1f} s for {rows:,} rows", flush=True)
@@ -109,7 +109,7 @@ def measure_scale(
         )
     if nightly:
         night = as_of + timedelta(days=1)
-        run.delta_rows = write_delta_drop(landing, night, seed)
+        run.delta_rows = isolated(write_delta_drop, landing, night, seed)
         run.nightly = _checked(run_cli("nightly", pipeline_environment(root, night), root), root)
         loads["nightly"] = run.nightly.load_before
         print(f"scale {scale:g}: nightly run {run.nightly.wall_s:.1f} s", flush=True)

@@ -106,7 +106,7 @@ def linearity_text(bench: Benchmark) -> str:
 
 
 def _harness(run: CliRun) -> str:
-    return f" ({run.harness_rss_bytes / GB:.2f} GB)" if run.harness_rss_bytes else ""
+    return f" ({run.harness_hwm_bytes / GB:.2f} GB)" if run.harness_hwm_bytes else ""
 
 
 def _process_peaks(run: CliRun) -> str:
@@ -157,8 +157,9 @@ def scale_section(run: ScaleRun, bench: Benchmark) -> str:
         + ", ".join(f"{name} {r.peak_tree_rss_bytes / GB:.2f} GB" for name, r in runs)
         + "; largest processes by their own high-water mark (`VmHWM`): "
         + "; ".join(f"{name} {_process_peaks(r)}" for name, r in runs)
-        + "; `wait4`'s `ru_maxrss` (a forked child counts the benchmark process's own memory "
-        "until it execs, so it is at least the harness's RSS at the fork, given in brackets): "
+        + "; `wait4`'s `ru_maxrss` (the largest process of the tree; a forked child starts "
+        "with the benchmark process's own high-water mark, which its exec keeps, so it is at "
+        "least that mark at the fork, given in brackets): "
         + ", ".join(
             f"{name} {r.max_process_rss_bytes / GB:.2f} GB{_harness(r)}" for name, r in runs
         )

@@ -24,9 +24,10 @@ class CliRun:
     slowest_steps: list[tuple[str, float]] = field(default_factory=list)
     # The largest processes of the tree by their kernel high-water mark (VmHWM): (name, bytes).
     process_peaks: list[tuple[str, int]] = field(default_factory=list)
-    # The benchmark process's own RSS when it started the CLI: a forked child's memory counts
-    # as its own until it execs, so wait4's ru_maxrss is at least this (0: not recorded).
-    harness_rss_bytes: int = 0
+    # The benchmark process's own high-water mark (VmHWM) when it started the CLI: Linux copies
+    # a process's memory descriptor at fork, its peak included, and exec keeps that peak as the
+    # new program's maximum, so wait4's ru_maxrss is at least this (0: not recorded).
+    harness_hwm_bytes: int = 0
 
     @property
     def boot_s(self) -> float:
@@ -95,6 +96,9 @@ def save_results(bench: Benchmark, path: Path, derived: dict | None = None) -> N
 
 
 def _cli_run(data: dict) -> CliRun:
+    # Results written before the harness's high-water mark was recorded held its RSS instead,
+    # which says nothing about ru_maxrss: dropped.
+    data = {key: value for key, value in data.items() if key != "harness_rss_bytes"}
     return CliRun(
         **{
             **data,

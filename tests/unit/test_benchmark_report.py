@@ -21,6 +21,7 @@ from benchmarks.report import BEGIN, END, render, write_out
 from benchmarks.results import GB, Benchmark, CliRun, ScaleRun, load_results, save_results
 from benchmarks.runs import TreeRssSampler, _memory, _phase
 from benchmarks.targets import linear_fit, targets
+from spm_common.paths import PROJECT_ROOT
 
 
 def cli(wall: float, peak_gb: float = 1.0, label: str = "full") -> CliRun:
@@ -35,7 +36,7 @@ def cli(wall: float, peak_gb: float = 1.0, label: str = "full") -> CliRun:
         phases={"ingestion": 2.0, "dbt build": wall - 20, "GX checks": 7.0},
         slowest_steps=[("spm_dbt_models", wall - 20), ("raw__salesforce__task", 1.0)],
         process_peaks=[("python -m", int(peak_gb * 0.7 * GB)), ("dbt build", int(0.2 * GB))],
-        harness_rss_bytes=int(0.3 * GB),
+        harness_hwm_bytes=int(0.3 * GB),
     )
 
 
@@ -218,16 +219,46 @@ def test_the_sampler_keeps_a_process_peak_that_fell_between_samples():
     assert max(peaks.values()) >= 200 << 20, peaks
 
 
-def test_a_forked_child_counts_the_harness_memory_until_it_execs():
-    """Why the report gives the harness's RSS beside ``ru_maxrss``: a benchmark process holding
-    200 MB starts a near-empty child, whose ``ru_maxrss`` then reads about 200 MB."""
+def test_a_forked_child_inherits_the_harness_high_water_mark():
+    """Why the report gives the harness's high-water mark beside ``ru_maxrss``: a benchmark
+    process that once held 200 MB, and no longer does, starts a near-empty child, whose
+    ``ru_maxrss`` then reads at least 200 MB (the peak is copied at fork, kept by exec)."""
+    rss_before = _memory(os.getpid())[0]
     block = bytes(200 << 20) + b"x"
-    harness = _memory(os.getpid())[0]
+    del block
+    rss, hwm, _ = _memory(os.getpid())
+    assert hwm >= rss_before + (190 << 20) > rss + (90 << 20)  # the peak, no longer held
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     _, _, usage = os.wait4(child.pid, 0)
-    assert harness >= 200 << 20
-    assert usage.ru_maxrss * 1024 >= 0.9 * harness
-    del block
+    assert usage.ru_maxrss * 1024 >= 0.9 * hwm
+
+
+# Run in a fresh interpreter, whose high-water mark no earlier test has raised: 300 MB allocated
+# through ``isolated``, then in the process itself (the control); the peak after each. (Copied
+# bytes: ``bytes(n)`` alone is zero pages that are never touched.)
+ISOLATION_PROBE = """
+import os
+from benchmarks.runs import _memory, isolated
+rss = _memory(os.getpid())[0]
+size = isolated(eval, "len(bytes(300 << 20) + b'x')")
+after_isolated = _memory(os.getpid())[1]
+eval("len(bytes(300 << 20) + b'x')")
+print(rss, size, after_isolated, _memory(os.getpid())[1])
+"""
+
+
+def test_isolated_work_leaves_the_harness_high_water_mark_alone():
+    probe = subprocess.run(
+        [sys.executable, "-c", ISOLATION_PROBE],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rss, size, after_isolated, after_in_process = map(int, probe.stdout.split())
+    assert size == (300 << 20) + 1
+    assert after_isolated < rss + (150 << 20)
+    assert after_in_process >= rss + (290 << 20)
 
 
 def test_write_out_replaces_or_appends_inside_markers(tmp_path):
