@@ -2,6 +2,7 @@
 dbt executable; tests/e2e/test_unchanged_inputs.py checks the real build finds its file."""
 
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -51,8 +52,10 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def begin(standin: Path, project: Path, target: Path, env: dict) -> parse_ahead.ParseAhead:
-    return parse_ahead.start(str(standin), project, project, target, env)
+def begin(
+    standin: Path, project: Path, target: Path, env: dict, **extra: str
+) -> parse_ahead.ParseAhead:
+    return parse_ahead.start(str(standin), project, project, target, {**env, **extra})
 
 
 def test_the_record_covers_the_profile_variables_but_not_the_as_of_date(tmp_path, project):
@@ -73,9 +76,11 @@ def test_the_record_covers_the_profile_variables_but_not_the_as_of_date(tmp_path
 def test_a_parse_runs_when_the_folder_has_no_current_file_and_not_again(tmp_path, project, standin):
     target = tmp_path / "w" / "dbt_target"
     env = environment(tmp_path)
-    first = begin(standin, project, target, env)
+    first = begin(standin, project, target, env, STANDIN_SLEEP="0.5")
     assert first.process is not None
-    assert "ran ahead" in first.wait()
+    time.sleep(1.5)  # the step asks later than the parse ends: its time, not the step's
+    took = float(re.search(r"ran ahead in ([0-9.]+) s \(0\.0 s", first.wait()).group(1))
+    assert 0.5 <= took < 1.4
     assert (target / "partial_parse.msgpack").read_text() == "parsed\n"
     args = (tmp_path / "args.txt").read_text().split()
     assert args[0] == "parse"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,18 @@ class ParseAhead:
     process: subprocess.Popen | None = None
     started: float = field(default_factory=time.monotonic)
     outcome: str | None = None
+    # When the parse ended, noted by a thread that waits for it (the step asks later).
+    finished: float | None = None
+    watcher: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        if self.process is not None:
+            self.watcher = threading.Thread(target=self._watch, daemon=True)
+            self.watcher.start()
+
+    def _watch(self) -> None:
+        self.process.wait()
+        self.finished = time.monotonic()
 
     def wait(self) -> str:
         """Wait for the parse; what happened, in one line for the step's log. A failed parse
@@ -91,8 +104,9 @@ class ParseAhead:
             self.outcome = "partial-parse file current, nothing parsed ahead"
             return self.outcome
         waited = time.monotonic()
-        returncode = self.process.wait()
-        took = time.monotonic() - self.started
+        self.watcher.join()
+        returncode = self.process.returncode
+        took = self.finished - self.started
         blocked = time.monotonic() - waited
         if returncode == 0:
             record = self.target_path / RECORD_FILE
