@@ -204,7 +204,9 @@ def duckdb_floor(landing: Path, database: Path) -> tuple[float, int]:
     database.unlink(missing_ok=True)
     files = landing_files(landing)
     start = time.perf_counter()
+    # No progress bar: in the spawned interpreter DuckDB would print it into the log.
     with duckdb.connect(str(database)) as con:
+        con.execute("set enable_progress_bar = false")
         for i, path in enumerate(files):
             try:
                 con.execute(f"create table t{i} as select * from read_csv(?)", [str(path)])
