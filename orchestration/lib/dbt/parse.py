@@ -51,10 +51,11 @@ def parse_inputs(project_dir: Path) -> list[Path]:
     return sorted(files)
 
 
-def fingerprint(project_dir: Path) -> str:
-    """A hash of the parse inputs' paths, sizes and modification times, and dbt's version."""
+def fingerprint(project_dir: Path, **extra: object) -> str:
+    """A hash of the parse inputs' paths, sizes and modification times, dbt's version and any
+    ``extra`` JSON values."""
     entries = stat_entries(parse_inputs(project_dir), project_dir)
-    return listing_digest(entries, dbt=metadata.version("dbt-core"))
+    return listing_digest(entries, dbt=metadata.version("dbt-core"), **extra)
 
 
 def fingerprint_path(manifest_path: Path) -> Path:
@@ -72,7 +73,11 @@ def manifest_is_stale(project_dir: Path, manifest_path: Path) -> bool:
 def record_fingerprint(manifest_path: Path, value: str) -> None:
     """Write the fingerprint of a parse beside its manifest (taken before the parse started,
     so an edit made during the parse makes the next load parse again)."""
-    path = fingerprint_path(manifest_path)
+    write_record(fingerprint_path(manifest_path), value)
+
+
+def write_record(path: Path, value: str) -> None:
+    """``value`` as the one line of ``path``, replaced whole (never half-written)."""
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(value + "\n")
     os.replace(temporary, path)

@@ -22,17 +22,14 @@ steps that write to it.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
-from orchestration.lib.dbt.parse import parse_inputs
-from spm_common.fingerprints import listing_digest, stat_entries
+from orchestration.lib.dbt.parse import fingerprint, write_record
 from spm_common.settings import AS_OF_DATE_VARIABLE
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
@@ -55,12 +52,7 @@ def parse_environment(environment: Mapping[str, str]) -> dict[str, str]:
 
 def parse_fingerprint(project_dir: Path, environment: Mapping[str, str]) -> str:
     """A hash of what a partial-parse file depends on, as far as this module knows."""
-    entries = stat_entries(parse_inputs(project_dir), project_dir)
-    return listing_digest(
-        entries,
-        dbt=metadata.version("dbt-core"),
-        environment=parse_environment(environment),
-    )
+    return fingerprint(project_dir, environment=parse_environment(environment))
 
 
 def is_current(target_path: Path, fingerprint: str) -> bool:
@@ -109,10 +101,7 @@ class ParseAhead:
         took = self.finished - self.started
         blocked = time.monotonic() - waited
         if returncode == 0:
-            record = self.target_path / RECORD_FILE
-            temporary = record.with_name(record.name + ".tmp")
-            temporary.write_text(self.fingerprint + "\n")
-            os.replace(temporary, record)
+            write_record(self.target_path / RECORD_FILE, self.fingerprint)
             self.outcome = (
                 f"dbt parse ran ahead in {took:.1f} s ({blocked:.1f} s of it waited for here)"
             )
